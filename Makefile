@@ -1,0 +1,105 @@
+# Shared-memory lab suite. `make help` lists the targets; README.md explains.
+#
+# Every lab is a folder labs/NN-slug/ holding its programs (*.c, one program
+# each) and its Check test (test_*.c). Programs and tests are found by
+# wildcard: adding a lab adds no line here.
+
+BUILD    ?= build
+SANITIZE ?=
+ifneq ($(SANITIZE),)
+BUILD    := $(BUILD)/sanitize
+endif
+BIN      := $(BUILD)/bin
+TESTBIN  := $(BUILD)/tests
+LAB      ?=
+
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+override CFLAGS += -std=c11 -Wall -Wextra -Werror -Icommon
+ifneq ($(SANITIZE),)
+override CFLAGS  += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+override LDFLAGS += -fsanitize=$(SANITIZE)
+endif
+LDLIBS   += -pthread -lrt -lm
+
+# LAB=05 (or LAB="03 04") restricts building, checking and grading to those labs.
+LAB_DIRS  := $(sort $(if $(LAB),$(foreach l,$(LAB),$(wildcard labs/$(l)*/)),$(wildcard labs/*/)))
+TEST_SRC  := $(wildcard $(addsuffix test_*.c,$(LAB_DIRS)))
+PROG_SRC  := $(filter-out $(TEST_SRC),$(wildcard $(addsuffix *.c,$(LAB_DIRS))))
+PROGS     := $(addprefix $(BIN)/,$(basename $(notdir $(PROG_SRC))))
+TESTS     := $(addprefix $(TESTBIN)/,$(basename $(notdir $(TEST_SRC))))
+vpath %.c $(LAB_DIRS)
+
+# Rebuild everything when the compiler or the flags change.
+FLAGS_LINE := $(CC) $(CFLAGS) $(LDFLAGS) $(LDLIBS)
+FLAGS_FILE := $(BUILD)/flags
+$(shell mkdir -p $(BUILD) && { [ "$$(cat $(FLAGS_FILE) 2>/dev/null)" = '$(FLAGS_LINE)' ] || echo '$(FLAGS_LINE)' > $(FLAGS_FILE); })
+
+# The runner's environment: where things are, and sanitizer settings that
+# leave SIGBUS and SIGSEGV to the programs (some die by them on purpose).
+export LAB_BUILD := $(BUILD)
+export ASAN_OPTIONS := handle_segv=0:handle_sigbus=0:allow_user_segv_handler=1:detect_leaks=1
+export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
+
+.PHONY: all tests check grade handouts report bench plots clean help deps-check deps-grade deps-docs deps-plots
+all: $(PROGS)
+
+tests: $(PROGS) $(TESTS)
+
+$(BIN)/%: %.c common/lab.h $(FLAGS_FILE)
+	@mkdir -p $(BIN)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
+
+$(BUILD)/obj/testlib.o: common/testlib.c common/testlib.h $(FLAGS_FILE) | deps-check
+	@mkdir -p $(BUILD)/obj
+	$(CC) $(CFLAGS) -DLAB_BIN_DEFAULT='"$(abspath $(BIN))"' $$(pkg-config --cflags check) -c -o $@ $<
+
+$(TESTBIN)/test_%: test_%.c $(BUILD)/obj/testlib.o common/testlib.h common/lab.h $(FLAGS_FILE) | deps-check
+	@mkdir -p $(TESTBIN)
+	$(CC) $(CFLAGS) $(LDFLAGS) $$(pkg-config --cflags check) -o $@ $< $(BUILD)/obj/testlib.o $$(pkg-config --libs check) $(LDLIBS)
+
+# Missing packages are installed (or named) by scripts/setup.
+deps-check:
+	@scripts/setup --quiet check
+deps-grade:
+	@scripts/setup --quiet grade
+deps-docs:
+	@scripts/setup --quiet docs
+deps-plots:
+	@scripts/setup --quiet plots
+
+# Every Check suite and every graded run; ends with "N passed, N failed".
+check: tests
+	@scripts/run $(LAB)
+
+# The same items with points: a table, "Score: X/Y", build/grade/results.json.
+grade: tests | deps-grade
+	@scripts/grade $(LAB)
+
+# Handouts (HTML, and PDF when a PDF engine is installed) in $(BUILD)/handouts/.
+handouts: all | deps-docs
+	@scripts/handouts
+
+# The reproduction report: every claim of the sources, settled on this machine.
+report: tests | deps-docs deps-grade
+	@scripts/report
+
+# The IPC benchmark (BENCH=full for the long run) and its plots.
+bench: all
+	@scripts/bench
+
+plots: | deps-plots
+	@scripts/plots
+
+clean:
+	rm -rf $(BUILD)
+
+help:
+	@echo "make            build every lab program into $(BIN)/"
+	@echo "make check      run every Check test and graded run (LAB=NN-slug for one lab)"
+	@echo "make grade      the same, with points, Score: X/Y and $(BUILD)/grade/results.json"
+	@echo "make handouts   build the handouts into $(BUILD)/handouts/"
+	@echo "make report     run the experiments and write $(BUILD)/report/report.html"
+	@echo "make bench      run the IPC benchmark (BENCH=full: the long run); make plots"
+	@echo "make clean      remove $(BUILD)/"
+	@echo "Variables: CC=clang, CFLAGS=..., SANITIZE=address,undefined, LAB=01 (or LAB=\"03 04\"), BUILD=dir"
