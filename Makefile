@@ -7,7 +7,7 @@
 BUILD    ?= build
 SANITIZE ?=
 ifneq ($(SANITIZE),)
-BUILD    := $(BUILD)/sanitize
+override BUILD := $(BUILD)/sanitize
 endif
 BIN      := $(BUILD)/bin
 TESTBIN  := $(BUILD)/tests

@@ -102,6 +102,9 @@ static void setup_test_dir(void)
     ck_assert_msg(chdir(test_dir) == 0, "chdir %s: %s", test_dir,
                   strerror(errno));
     test_owner = getpid();
+    /* Tests that die by SIGBUS or SIGSEGV on purpose leave no core file. */
+    struct rlimit no_core = {0, 0};
+    setrlimit(RLIMIT_CORE, &no_core);
     /* A failed assertion ends the test with exit(): clean up then too. */
     static int registered;
     if (!registered) {
@@ -585,6 +588,16 @@ int main(void)
         snprintf(prefix, sizeof prefix, "labtest-%s", run);
     else
         snprintf(prefix, sizeof prefix, "labtest-%ld", (long)getpid());
+
+    /* Tests change directory: a relative LAB_BIN must become absolute. */
+    const char *bin = getenv("LAB_BIN");
+    if (bin && *bin && bin[0] != '/') {
+        char *abs = realpath(bin, NULL);
+        if (abs) {
+            setenv("LAB_BIN", abs, 1);
+            free(abs);
+        }
+    }
 
     const char *tmp = getenv("TMPDIR");
     snprintf(root_dir, sizeof root_dir, "%s/%s-XXXXXX",
