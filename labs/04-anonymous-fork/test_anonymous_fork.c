@@ -1,0 +1,213 @@
+/* test_anonymous_fork.c: Check tests for lab 04 (anon_fork, source 000
+ * section 6 and source 003 example 2).
+ *
+ * Claims: a MAP_SHARED | MAP_ANONYMOUS region made before fork() carries
+ * stores both ways between parent and child (GUIDE.md M5); the same exchange
+ * through MAP_PRIVATE | MAP_ANONYMOUS does not reach the other process; the
+ * child is reaped (no zombie) and its exit status reported. Bad input gets
+ * one line on stderr.
+ */
+#define _GNU_SOURCE
+#include "testlib.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Run anon_fork with up to two options; it must exit 0. */
+static void run_anon_fork(struct lab_result *r, const char *a1, const char *a2)
+{
+    lab_run(r, 10, NULL, "anon_fork", a1, a2, NULL);
+    ck_assert_msg(r->exited && r->code == 0, "anon_fork %s %s failed (%d): %s",
+                  a1 ? a1 : "", a2 ? a2 : "", r->code, r->err);
+}
+
+/* Copy the rest of the line of out that starts with prefix into buf. */
+static void line_after(const char *out, const char *prefix, char *buf,
+                       size_t size)
+{
+    const char *p = strstr(out, prefix);
+    ck_assert_msg(p != NULL, "no line '%s...' in: %s", prefix, out);
+    p += strlen(prefix);
+    size_t n = strcspn(p, "\n");
+    snprintf(buf, size, "%.*s", (int)n, p);
+}
+
+// do parent and child exchange their messages through the shared region?
+START_TEST(test_parent_and_child_exchange_messages)
+{
+    struct lab_result r;
+    run_anon_fork(&r, NULL, NULL);
+    // the child read the father's message, the parent read the son's, the
+    // child exited 0 and was reaped, in that order
+    ck_assert_str_eq(r.out,
+                     "MAP_SHARED|MAP_ANONYMOUS region of 100 bytes, then fork\n"
+                     "child got a message: hi, this is father\n"
+                     "parent got a message: hi, dad, this is son\n"
+                     "child exited with status 0; no child left to reap\n");
+    // the contrast, for the report: the same run with MAP_PRIVATE
+    struct lab_result priv;
+    run_anon_fork(&priv, "--private", NULL);
+    char shared_child[64], shared_parent[64], priv_child[64], priv_parent[64];
+    line_after(r.out, "child got a message: ", shared_child, sizeof shared_child);
+    line_after(r.out, "parent got a message: ", shared_parent, sizeof shared_parent);
+    line_after(priv.out, "child got a message: ", priv_child, sizeof priv_child);
+    line_after(priv.out, "parent got a message: ", priv_parent, sizeof priv_parent);
+    ck_assert_str_eq(priv_child, "(empty)");
+    ck_assert_str_eq(priv_parent, "hi, this is father");
+    LAB_REPORT("M5", "confirmed",
+               "MAP_SHARED|MAP_ANONYMOUS: child got '%s', parent got '%s', "
+               "child exit status 0, reaped; MAP_PRIVATE contrast: child got "
+               "'%s', parent got '%s'", shared_child, shared_parent,
+               priv_child, priv_parent);
+    lab_result_free(&priv);
+    lab_result_free(&r);
+}
+END_TEST
+
+// does the child read ages 20..24 and the parent then read the child's 100?
+START_TEST(test_people_child_reads_ages_parent_reads_100)
+{
+    struct lab_result r;
+    run_anon_fork(&r, "--people", NULL);
+    char want[1024];
+    int n = snprintf(want, sizeof want, "MAP_SHARED|MAP_ANONYMOUS region of 10 "
+                     "people records (%zu bytes), then fork\n",
+                     10 * (sizeof(char[4]) + sizeof(int)));
+    for (int i = 0; i < 5; i++)
+        n += snprintf(want + n, sizeof want - (size_t)n,
+                      "child read: the %d people's age is %d\n", i + 1, 20 + i);
+    snprintf(want + n, sizeof want - (size_t)n,
+             "parent read: the first people's age is 100\numap\numap ok\n"
+             "child exited with status 0; no child left to reap\n");
+    ck_assert_str_eq(r.out, want);
+    lab_result_free(&r);
+}
+END_TEST
+
+// with MAP_PRIVATE, does each process keep its own copy after fork?
+START_TEST(test_private_region_does_not_carry_stores)
+{
+    struct lab_result r;
+    run_anon_fork(&r, "--private", NULL);
+    // the father stored after fork: the child's copy is still empty; the
+    // son's store stays in the child: the parent reads its own message
+    ck_assert_ptr_nonnull(strstr(r.out, "child got a message: (empty)\n"));
+    ck_assert_ptr_nonnull(strstr(r.out, "parent got a message: hi, this is father\n"));
+    ck_assert_ptr_nonnull(strstr(r.out, "child exited with status 0; no child left to reap\n"));
+    lab_result_free(&r);
+
+    run_anon_fork(&r, "--people", "--private");
+    ck_assert_ptr_nonnull(strstr(r.out, "child read: the 1 people's age is 0\n"));
+    ck_assert_ptr_nonnull(strstr(r.out, "parent read: the first people's age is 20\n"));
+    lab_result_free(&r);
+}
+END_TEST
+
+/* Map an anonymous region with `flags`, store 20 in it, fork; the child
+ * stores 100 and exits; return what the parent reads afterwards. */
+static int child_store_seen_by_parent(int flags)
+{
+    int *v = mmap(NULL, sizeof *v, PROT_READ | PROT_WRITE,
+                  flags | MAP_ANONYMOUS, -1, 0);
+    ck_assert_ptr_ne(v, MAP_FAILED);
+    *v = 20;
+    pid_t pid = fork();
+    ck_assert_int_ne(pid, -1);
+    if (pid == 0) {
+        *v = 100;
+        _exit(*v == 100 ? 0 : 1);
+    }
+    int status;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    // the child saw its own store and exited 0
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    int seen = *v;
+    ck_assert_int_eq(munmap(v, sizeof *v), 0);
+    return seen;
+}
+
+// the same exchange in this process: which flag carries the child's store?
+START_TEST(test_child_store_reaches_parent_only_when_shared)
+{
+    // MAP_SHARED: one page for both processes, the parent reads 100
+    ck_assert_int_eq(child_store_seen_by_parent(MAP_SHARED), 100);
+    // MAP_PRIVATE: the child's store copied the page; the parent keeps 20
+    ck_assert_int_eq(child_store_seen_by_parent(MAP_PRIVATE), 20);
+}
+END_TEST
+
+// is the exchange the same every time (ordered by handshake, not by luck)?
+START_TEST(test_exchange_is_repeatable)
+{
+    struct lab_result first, r;
+    run_anon_fork(&first, "--people", NULL);
+    for (int i = 0; i < 10; i++) {
+        run_anon_fork(&r, "--people", NULL);
+        ck_assert_str_eq(r.out, first.out);
+        lab_result_free(&r);
+    }
+    lab_result_free(&first);
+}
+END_TEST
+
+// is the child reaped, so that no zombie is left behind?
+START_TEST(test_child_is_reaped)
+{
+    struct lab_result r;
+    lab_run(&r, 10, NULL, "anon_fork", "-v", NULL);
+    ck_assert_msg(r.exited && r.code == 0, "anon_fork -v failed: %s", r.err);
+    // -v names the child on stderr; PIDs never go to stdout
+    long parent = 0, child = 0;
+    ck_assert_int_eq(sscanf(r.err, "anon_fork: parent pid %ld, child pid %ld",
+                            &parent, &child), 2);
+    ck_assert_int_ne(parent, child);
+    ck_assert_ptr_null(strstr(r.out, "pid"));
+    // the parent's own check after waitpid: no child of it remains
+    ck_assert_ptr_nonnull(strstr(r.out, "child exited with status 0; no child left to reap\n"));
+    // and the child is gone from the system, not a zombie of anyone
+    errno = 0;
+    ck_assert_int_eq(kill((pid_t)child, 0), -1);
+    ck_assert_int_eq(errno, ESRCH);
+    lab_result_free(&r);
+}
+END_TEST
+
+// does every kind of bad input get one clear line and the right status?
+START_TEST(test_bad_input)
+{
+    struct lab_result r;
+    lab_run(&r, 10, NULL, "anon_fork", "--help", NULL);
+    lab_assert_error(&r, 2, "anon_fork", "usage");
+    lab_result_free(&r);
+    lab_run(&r, 10, NULL, "anon_fork", "--shared", NULL);
+    lab_assert_error(&r, 2, "anon_fork", "--shared: unknown option");
+    lab_result_free(&r);
+    lab_run(&r, 10, NULL, "anon_fork", "file", NULL);
+    lab_assert_error(&r, 2, "anon_fork", "too many arguments");
+    lab_result_free(&r);
+    lab_run(&r, 10, NULL, "anon_fork", "--people", "-", NULL);
+    lab_assert_error(&r, 2, "anon_fork", "unknown option");
+    lab_result_free(&r);
+}
+END_TEST
+
+Suite *lab_suite(void)
+{
+    Suite *s = suite_create("04-anonymous-fork");
+    TCase *tc = lab_tcase(s, "exchange", 15);
+    tcase_add_test(tc, test_parent_and_child_exchange_messages);
+    tcase_add_test(tc, test_people_child_reads_ages_parent_reads_100);
+    tcase_add_test(tc, test_exchange_is_repeatable);
+    tcase_add_test(tc, test_child_is_reaped);
+    tc = lab_tcase(s, "private", 10);
+    tcase_add_test(tc, test_private_region_does_not_carry_stores);
+    tcase_add_test(tc, test_child_store_reaches_parent_only_when_shared);
+    tc = lab_tcase(s, "refusals", 10);
+    tcase_add_test(tc, test_bad_input);
+    return s;
+}
