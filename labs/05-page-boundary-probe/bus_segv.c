@@ -1,0 +1,214 @@
+/* bus_segv.c: past the file's last page is SIGBUS, past the mapping is SIGSEGV.
+ *
+ * Usage: bus_segv [--raw] [-v] FILE
+ *
+ * Source 000, section 7. FILE must exist and be smaller than one page. The
+ * program maps it as two pages (MAP_SHARED) and stores into four places:
+ *
+ *   0         size      PAGE               2*PAGE             3*PAGE
+ *   |<-the file->|         |                  |                  |
+ *   +------------+---------+------------------+------------------+
+ *   |   page 1: the file   | page 2: no file  | page 3: guard,   |
+ *   |   + zero-filled tail | behind it        | PROT_NONE        |
+ *   +----------------------+------------------+------------------+
+ *   |<------- the mapping, len = 2*PAGE ----->|
+ *      stores 1, 2: work     store 3: SIGBUS    store 4: SIGSEGV
+ *
+ * 1. the file's last byte (its own value, so the file is unchanged): works;
+ * 2. offset PAGE-1, past end-of-file but inside the file's last page: works
+ *    (the tail is zero-filled; what is stored there never joins the file);
+ * 3. offset PAGE, inside the mapping but in a page wholly past end-of-file:
+ *    SIGBUS, si_code BUS_ADRERR;
+ * 4. offset 2*PAGE, just past the mapping: SIGSEGV.
+ * The claim: what decides is pages, not `len` and not the file's size.
+ *
+ * By default the program catches each fault (sigaction with SA_SIGINFO, then
+ * siglongjmp back to a sigsetjmp made just before the store), prints the
+ * signal, its si_code, and the page of the mapping (counted from 1) and the
+ * byte offset from the start of the mapping that faulted (from si_addr), and
+ * goes on to the next store; it exits 0. With --raw the signals keep their
+ * default action and the process dies by the first one, SIGBUS, as the
+ * source's "Bus error".
+ *
+ * The page after the mapping: the program first reserves 3 pages with a
+ * PROT_NONE anonymous mapping and then maps the file with MAP_FIXED over the
+ * first 2. The 3rd page stays reserved and inaccessible for the whole run,
+ * so store 4 is certainly a SIGSEGV, with si_code SEGV_ACCERR (a mapping is
+ * there but allows no access; a hole with nothing mapped would give
+ * SEGV_MAPERR). Without the reservation the result would depend on what the
+ * kernel happened to place after the mapping: if it were another writable
+ * mapping, store 4 would succeed and silently corrupt it. MAP_FIXED, which
+ * silently replaces whatever is mapped in its range, is safe here because
+ * the range is our own reservation.
+ *
+ * Differences from the source: the source's first store kills it, so its
+ * second store (the SIGSEGV) never runs; catching the faults shows both.
+ * The in-file store writes back the byte already there, so FILE is left as
+ * it was. Stdout is line-buffered so what was printed before a fatal fault
+ * is not lost when stdout is a pipe or a file.
+ *
+ * See also: page_probe.c (source 003, section 4: where SIGBUS starts).
+ */
+#define _GNU_SOURCE
+#include "lab.h"
+
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#define USAGE "[--raw] [-v] FILE"
+
+/* ---- catching the fault -------------------------------------------------- */
+
+static sigjmp_buf fault_env;
+static volatile sig_atomic_t fault_sig, fault_code;
+static char *volatile fault_addr;
+
+/* SIGBUS and SIGSEGV: note what happened and where, and jump back to the
+ * sigsetjmp() before the store, which then reports the fault. */
+static void on_fault(int sig, siginfo_t *si, void *ctx)
+{
+    (void)ctx;
+    fault_sig = sig;
+    fault_code = si->si_code;
+    fault_addr = si->si_addr;
+    siglongjmp(fault_env, 1);
+}
+
+static void catch_faults(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_fault;
+    sa.sa_flags = SA_SIGINFO;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGBUS, &sa, NULL) == -1 || sigaction(SIGSEGV, &sa, NULL) == -1)
+        die("sigaction");
+}
+
+/* Store `value` at p; 0 if the store succeeded, else the signal it raised
+ * (only when caught: with --raw the process dies here). */
+static int store(volatile char *p, char value)
+{
+    if (sigsetjmp(fault_env, 1) != 0)
+        return fault_sig;
+    *p = value;
+    return 0;
+}
+
+static const char *code_name(int sig, int code)
+{
+    static char buf[32];
+    if (sig == SIGBUS && code == BUS_ADRERR) return "BUS_ADRERR";
+    if (sig == SIGBUS && code == BUS_ADRALN) return "BUS_ADRALN";
+    if (sig == SIGBUS && code == BUS_OBJERR) return "BUS_OBJERR";
+    if (sig == SIGSEGV && code == SEGV_MAPERR) return "SEGV_MAPERR";
+    if (sig == SIGSEGV && code == SEGV_ACCERR) return "SEGV_ACCERR";
+    snprintf(buf, sizeof buf, "si_code %d", code);
+    return buf;
+}
+
+/* ---- the experiment ------------------------------------------------------ */
+
+int main(int argc, char *argv[])
+{
+    lab_init(argc, argv, USAGE);
+    int raw = 0, verbose = 0;
+    int i;
+    for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+        if (strcmp(argv[i], "--") == 0) {
+            i++;
+            break;
+        } else if (strcmp(argv[i], "--raw") == 0) {
+            raw = 1;
+        } else if (strcmp(argv[i], "-v") == 0) {
+            verbose = 1;
+        } else {
+            usage_error("%s: unknown option", argv[i]);
+        }
+    }
+    if (i >= argc)
+        usage_error("missing FILE");
+    if (i + 1 < argc)
+        usage_error("too many arguments");
+    const char *path = argv[i];
+    long page = page_size();
+
+    /* What is printed before a fault must survive the fault (--raw). */
+    setvbuf(stdout, NULL, _IOLBF, 0);
+
+    /* The file: it must exist and be smaller than one page. */
+    int fd = open(path, O_RDWR);
+    if (fd == -1)
+        die(path);
+    struct stat sb;
+    if (fstat(fd, &sb) == -1)
+        die(path);
+    if (!S_ISREG(sb.st_mode))
+        fail(EXIT_FAILURE, path, "not a regular file");
+    if (sb.st_size == 0)
+        fail(EXIT_FAILURE, path, "empty file: it needs a last byte to store into");
+    if (sb.st_size >= page)
+        fail(EXIT_FAILURE, path, "%lld bytes: the file must be smaller than "
+             "one page (%ld bytes)", (long long)sb.st_size, page);
+    printf("pagesize is %ld\n", page);
+    printf("file size is %lld\n", (long long)sb.st_size);
+
+    /* Reserve the mapping and one guard page after it, inaccessible, then
+     * map two pages of the file over the start of the reservation. */
+    size_t len = 2 * (size_t)page;
+    char *base = mmap(NULL, len + (size_t)page, PROT_NONE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (base == MAP_FAILED)
+        die("mmap (reservation)");
+    char *map = mmap(base, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+                     fd, 0);
+    if (map == MAP_FAILED)
+        die("mmap");
+    if (close(fd) == -1)
+        die("close");
+    if (verbose)
+        fprintf(stderr, "%s: mapping at %p, guard page at %p\n", lab_prog,
+                (void *)map, (void *)(map + len));
+    printf("mapped 2 pages (%zu bytes) of %s, MAP_SHARED, then a PROT_NONE "
+           "guard page\n", len, path);
+
+    /* The four stores, from the file's last byte to past the mapping. */
+    long last = (long)sb.st_size - 1;
+    struct {
+        long offset;
+        char value;
+        const char *where;
+    } steps[] = {
+        {last, map[last], "page 1, the file's last byte, stored unchanged"},
+        {page - 1, '9', "page 1, past end-of-file but in the file's last page"},
+        {page, '9', "page 2, inside the mapping, past the file's last page"},
+        {2 * page, '9', "page 3, past the mapping: the guard page"},
+    };
+    if (!raw)
+        catch_faults();
+    for (size_t s = 0; s < sizeof steps / sizeof steps[0]; s++) {
+        printf("store at offset %ld (%s)\n", steps[s].offset, steps[s].where);
+        int sig = store(map + steps[s].offset, steps[s].value);
+        if (sig == 0) {
+            printf("  ok\n");
+            continue;
+        }
+        long at = (long)(fault_addr - map);
+        printf("  caught %s (%s) at page %ld, byte offset %ld from the "
+               "mapping's start\n",
+               signal_name(sig), code_name(sig, fault_code), at / page + 1, at);
+        if (verbose)
+            fprintf(stderr, "%s: si_addr %p\n", lab_prog, (void *)fault_addr);
+    }
+
+    if (munmap(base, len + (size_t)page) == -1)
+        die("munmap");
+    /* The stores changed neither the file's size nor its bytes. */
+    if (stat(path, &sb) == -1)
+        die(path);
+    printf("file size is still %lld\n", (long long)sb.st_size);
+    return 0;
+}
