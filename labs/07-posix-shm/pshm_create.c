@@ -1,0 +1,115 @@
+/* pshm_create.c: create (or open) a POSIX shared memory object.
+ *
+ * Usage: pshm_create [-x] [-m MODE] NAME [SIZE]
+ *
+ * Source 001, sections 54.1-54.2. shm_open() is open() for a memory-backed
+ * file under /dev/shm: it takes a name, flags and a mode, and returns a
+ * file descriptor. A new object has size 0; ftruncate() gives it a size. The
+ * mode is filtered through the umask, exactly as for open(). With -x the
+ * call has O_CREAT|O_EXCL, so it fails with EEXIST if NAME already exists
+ * (the caller is then sure to be the creator). MODE defaults to 0600.
+ *
+ * Output: what was done, the mode the object got (and the mode and umask
+ * that produced it), and the size before and after ftruncate.
+ *
+ * Differences from the source: the source's listing 54-1 always passes the
+ * flags straight through; here, without -x, the program first tries
+ * O_CREAT|O_EXCL and falls back to opening the existing object, so it can
+ * say which of the two happened. NAME must be a portable POSIX name
+ * ("/" followed by 1..NAME_MAX characters, none of them '/'): glibc would
+ * silently accept "name" without the slash, see the handout.
+ *
+ * See also: pshm_write.c, pshm_read.c, pshm_stat.c, pshm_resize.c,
+ * pshm_unlink.c; svshm_create.c (lab 08), the System V equivalent.
+ */
+#define _GNU_SOURCE
+#include "lab.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+/* A portable name is "/" and 1..NAME_MAX characters without a slash. */
+static void check_name(const char *name)
+{
+    if (name[0] != '/')
+        usage_error("NAME '%s': must start with '/'", name);
+    if (name[1] == '\0')
+        usage_error("NAME '/': needs at least one character after '/'");
+    if (strchr(name + 1, '/') != NULL)
+        usage_error("NAME '%s': no '/' allowed after the first", name);
+    if (strlen(name + 1) > NAME_MAX)
+        usage_error("NAME: %zu characters after '/', more than NAME_MAX (%d)",
+                    strlen(name + 1), NAME_MAX);
+}
+
+int main(int argc, char *argv[])
+{
+    lab_init(argc, argv, "[-x] [-m MODE] NAME [SIZE]");
+    int excl = 0;
+    mode_t mode = 0600;
+    int opt;
+    opterr = 0;  /* one message of our own, not getopt's */
+    while ((opt = getopt(argc, argv, "+xm:")) != -1) {
+        switch (opt) {
+        case 'x':
+            excl = 1;
+            break;
+        case 'm': {
+            char *end;
+            errno = 0;
+            long m = strtol(optarg, &end, 8);
+            if (optarg[0] == '\0' || *end != '\0' || errno || m < 0 || m > 0777)
+                usage_error("MODE: '%s' is not an octal mode 0..0777", optarg);
+            mode = (mode_t)m;
+            break;
+        }
+        default:
+            usage_error("-%c: unknown option or missing argument", optopt);
+        }
+    }
+    if (optind >= argc)
+        usage_error("missing NAME");
+    if (argc - optind > 2)
+        usage_error("too many arguments");
+    const char *name = argv[optind];
+    check_name(name);
+    long size = optind + 1 < argc
+                    ? parse_long(argv[optind + 1], 0, LONG_MAX, "SIZE") : -1;
+
+    /* Create with O_EXCL; without -x, fall back to an existing object. */
+    int created = 1;
+    int fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, mode);
+    if (fd == -1 && errno == EEXIST && !excl) {
+        created = 0;
+        fd = shm_open(name, O_RDWR, 0);  /* mode is ignored when not creating */
+    }
+    if (fd == -1)
+        die(name);
+
+    struct stat sb;
+    if (fstat(fd, &sb) == -1)
+        die("fstat");
+    if (created) {
+        mode_t mask = umask(0);           /* read the umask ... */
+        umask(mask);                      /* ... and put it back */
+        printf("created with O_CREAT|O_EXCL: mode %04o (asked %04o, umask %04o), "
+               "size %lld\n", (unsigned)(sb.st_mode & 07777), (unsigned)mode,
+               (unsigned)mask, (long long)sb.st_size);
+    } else {
+        printf("opened an existing object: mode %04o, size %lld\n",
+               (unsigned)(sb.st_mode & 07777), (long long)sb.st_size);
+    }
+
+    /* A size given: set it with ftruncate, as for any file. */
+    if (size >= 0) {
+        if (ftruncate(fd, size) == -1)
+            die("ftruncate");
+        if (fstat(fd, &sb) == -1)
+            die("fstat");
+        printf("ftruncate: size %lld\n", (long long)sb.st_size);
+    }
+    if (close(fd) == -1)
+        die("close");
+    return 0;
+}

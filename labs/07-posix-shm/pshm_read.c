@@ -1,0 +1,78 @@
+/* pshm_read.c: print the string stored in a POSIX shared memory object.
+ *
+ * Usage: pshm_read [-v] NAME
+ *
+ * Source 001, sections 54.1-54.2 (listing 54-3). The object is opened
+ * read-only, its size taken with fstat(), and it is mapped MAP_SHARED,
+ * PROT_READ. The program prints the object's bytes up to the first NUL (or
+ * all of them if there is none) and a newline. Run it after the writer has
+ * exited: the data is still there, because the object lives in the kernel
+ * (tmpfs at /dev/shm) until shm_unlink, not in any process.
+ *
+ * -v: on stderr, how many bytes were printed and the object's size.
+ *
+ * Differences from the source: listing 54-3 writes all st_size bytes, NULs
+ * included; stopping at the first NUL makes the output a clean line when a
+ * short string sits in a larger object. An empty object is not mapped
+ * (mmap of length 0 is EINVAL): it reads as an empty string.
+ *
+ * See also: pshm_write.c (the writer), pshm_unlink.c.
+ */
+#define _GNU_SOURCE
+#include "lab.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+/* A portable name is "/" and 1..NAME_MAX characters without a slash. */
+static void check_name(const char *name)
+{
+    if (name[0] != '/')
+        usage_error("NAME '%s': must start with '/'", name);
+    if (name[1] == '\0')
+        usage_error("NAME '/': needs at least one character after '/'");
+    if (strchr(name + 1, '/') != NULL)
+        usage_error("NAME '%s': no '/' allowed after the first", name);
+    if (strlen(name + 1) > NAME_MAX)
+        usage_error("NAME: %zu characters after '/', more than NAME_MAX (%d)",
+                    strlen(name + 1), NAME_MAX);
+}
+
+int main(int argc, char *argv[])
+{
+    lab_init(argc, argv, "[-v] NAME");
+    int verbose = argc > 1 && strcmp(argv[1], "-v") == 0;
+    if (argc < 2 + verbose)
+        usage_error("missing NAME");
+    if (argc > 2 + verbose)
+        usage_error("too many arguments");
+    const char *name = argv[1 + verbose];
+    check_name(name);
+
+    int fd = shm_open(name, O_RDONLY, 0);
+    if (fd == -1)
+        die(name);
+    struct stat sb;
+    if (fstat(fd, &sb) == -1)
+        die("fstat");
+    size_t size = (size_t)sb.st_size, len = 0;
+
+    if (size > 0) {
+        const char *addr = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+        if (addr == MAP_FAILED)
+            die("mmap");
+        const char *nul = memchr(addr, '\0', size);
+        len = nul ? (size_t)(nul - addr) : size;
+        fwrite(addr, 1, len, stdout);
+        if (munmap((void *)addr, size) == -1)
+            die("munmap");
+    }
+    putchar('\n');
+    if (close(fd) == -1)
+        die("close");
+    if (verbose)
+        fprintf(stderr, "%s: %s: printed %zu bytes, object size %zu\n",
+                lab_prog, name, len, size);
+    return 0;
+}

@@ -1,0 +1,137 @@
+/* pshm_resize.c: grow or shrink a POSIX shm object with ftruncate.
+ *
+ * Usage: pshm_resize [-r] [-v] NAME SIZE
+ *
+ * Source 001, sections 54.2 and 54.5 (difference 3). Unlike a System V
+ * segment, whose size is fixed by shmget(), a POSIX object is resized at any
+ * time with ftruncate(); bytes added by growing read as zero.
+ *
+ * Plain mode: ftruncate to SIZE, then map the object and count how many of
+ * the new bytes read as 0.
+ *
+ * -r: the same, but with a mapping made BEFORE the resize, as a running
+ * program would have. After ftruncate, the Linux-specific mremap() changes
+ * that mapping's length (MREMAP_MAYMOVE: the kernel may move it to find
+ * room). The program checks that the old bytes are still at the start of the
+ * remapped region and that the new bytes read as 0. -v says on stderr
+ * whether the mapping moved (addresses differ from run to run).
+ *
+ * Differences from the source: the source only says this is possible
+ * ("ftruncate, then munmap and mmap, or mremap"); this program does it.
+ *
+ * See also: pshm_create.c; svshm_create.c (lab 08), where a larger size for
+ * an existing segment is EINVAL.
+ */
+#define _GNU_SOURCE
+#include "lab.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+/* A portable name is "/" and 1..NAME_MAX characters without a slash. */
+static void check_name(const char *name)
+{
+    if (name[0] != '/')
+        usage_error("NAME '%s': must start with '/'", name);
+    if (name[1] == '\0')
+        usage_error("NAME '/': needs at least one character after '/'");
+    if (strchr(name + 1, '/') != NULL)
+        usage_error("NAME '%s': no '/' allowed after the first", name);
+    if (strlen(name + 1) > NAME_MAX)
+        usage_error("NAME: %zu characters after '/', more than NAME_MAX (%d)",
+                    strlen(name + 1), NAME_MAX);
+}
+
+/* How many of the bytes p[from..to) are 0. */
+static size_t count_zeros(const char *p, size_t from, size_t to)
+{
+    size_t n = 0;
+    for (size_t i = from; i < to; i++)
+        n += p[i] == '\0';
+    return n;
+}
+
+int main(int argc, char *argv[])
+{
+    lab_init(argc, argv, "[-r] [-v] NAME SIZE");
+    int use_mremap = 0, verbose = 0, opt;
+    opterr = 0;  /* one message of our own, not getopt's */
+    while ((opt = getopt(argc, argv, "+rv")) != -1) {
+        if (opt == 'r')
+            use_mremap = 1;
+        else if (opt == 'v')
+            verbose = 1;
+        else
+            usage_error("-%c: unknown option", optopt);
+    }
+    if (argc - optind < 2)
+        usage_error("missing %s", argc - optind < 1 ? "NAME and SIZE" : "SIZE");
+    if (argc - optind > 2)
+        usage_error("too many arguments");
+    const char *name = argv[optind];
+    check_name(name);
+    /* SIZE_MAX/2: mremap and mmap refuse anything near the address space. */
+    size_t new_size = (size_t)parse_long(argv[optind + 1], 0, LONG_MAX / 2, "SIZE");
+
+    int fd = shm_open(name, O_RDWR, 0);
+    if (fd == -1)
+        die(name);
+    struct stat sb;
+    if (fstat(fd, &sb) == -1)
+        die("fstat");
+    size_t old_size = (size_t)sb.st_size;
+    if (use_mremap && (old_size == 0 || new_size == 0))
+        fail(EXIT_FAILURE, name, "-r needs a mapping: old and new size must be "
+             "above 0 (they are %zu and %zu)", old_size, new_size);
+
+    /* With -r, map first, and keep a copy of the old bytes to compare. */
+    char *old_map = NULL, *copy = NULL;
+    if (use_mremap) {
+        old_map = mmap(NULL, old_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        if (old_map == MAP_FAILED)
+            die("mmap");
+        copy = malloc(old_size);
+        if (copy == NULL)
+            die("malloc");
+        memcpy(copy, old_map, old_size);
+    }
+
+    if (ftruncate(fd, (off_t)new_size) == -1)
+        die("ftruncate");
+    if (fstat(fd, &sb) == -1)
+        die("fstat");
+    const char *how = new_size >= old_size ? "grown" : "shrunk";
+    printf("%s from %zu to %lld bytes with ftruncate\n", how, old_size,
+           (long long)sb.st_size);
+
+    char *map;
+    if (use_mremap) {
+        map = mremap(old_map, old_size, new_size, MREMAP_MAYMOVE);
+        if (map == MAP_FAILED)
+            die("mremap");
+        if (verbose)
+            fprintf(stderr, "%s: mapping %p -> %p (%s)\n", lab_prog,
+                    (void *)old_map, (void *)map,
+                    map == old_map ? "grown in place" : "moved");
+        size_t keep = old_size < new_size ? old_size : new_size;
+        printf("mapping resized with mremap from %zu to %zu bytes: "
+               "the first %zu bytes are unchanged: %s\n", old_size, new_size,
+               keep, memcmp(map, copy, keep) == 0 ? "yes" : "no");
+        free(copy);
+    } else if (new_size > 0) {
+        map = mmap(NULL, new_size, PROT_READ, MAP_SHARED, fd, 0);
+        if (map == MAP_FAILED)
+            die("mmap");
+    } else {
+        map = NULL;
+    }
+    if (new_size > old_size)
+        printf("new bytes that read as 0: %zu of %zu\n",
+               count_zeros(map, old_size, new_size), new_size - old_size);
+    if (map != NULL && munmap(map, new_size) == -1)
+        die("munmap");
+    if (close(fd) == -1)
+        die("close");
+    return 0;
+}

@@ -1,0 +1,47 @@
+/* pshm_unlink.c: remove the name of a POSIX shared memory object.
+ *
+ * Usage: pshm_unlink NAME
+ *
+ * Source 001, section 54.4 (listing 54-4). shm_unlink() removes the name at
+ * once: a later shm_open() of NAME fails with ENOENT and the entry leaves
+ * /dev/shm. Processes that still map the object keep using it; its memory
+ * is freed when the last of them unmaps (see pshm_hold).
+ *
+ * Differences from the source: none, except the name check shared by the
+ * lab's programs and a line of output saying it was done.
+ *
+ * See also: pshm_hold.c (unlink while mapped), pshm_create.c.
+ */
+#define _GNU_SOURCE
+#include "lab.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+
+/* A portable name is "/" and 1..NAME_MAX characters without a slash. */
+static void check_name(const char *name)
+{
+    if (name[0] != '/')
+        usage_error("NAME '%s': must start with '/'", name);
+    if (name[1] == '\0')
+        usage_error("NAME '/': needs at least one character after '/'");
+    if (strchr(name + 1, '/') != NULL)
+        usage_error("NAME '%s': no '/' allowed after the first", name);
+    if (strlen(name + 1) > NAME_MAX)
+        usage_error("NAME: %zu characters after '/', more than NAME_MAX (%d)",
+                    strlen(name + 1), NAME_MAX);
+}
+
+int main(int argc, char *argv[])
+{
+    lab_init(argc, argv, "NAME");
+    if (argc < 2)
+        usage_error("missing NAME");
+    if (argc > 2)
+        usage_error("too many arguments");
+    check_name(argv[1]);
+    if (shm_unlink(argv[1]) == -1)
+        die(argv[1]);
+    printf("unlinked\n");
+    return 0;
+}
