@@ -1,0 +1,101 @@
+/* svshm_hold.c: stay attached to a System V segment while a command runs.
+ *
+ * Usage: svshm_hold SHMID TEXT -- COMMAND [ARG...]
+ *
+ * Sources 002 and 004 (shmat, shmdt, shmctl IPC_RMID). The program attaches
+ * the segment, prints its string and nattch, then runs COMMAND and waits
+ * for it: typically "svshm_rm SHMID" or "ipcrm -m SHMID". After the
+ * command, it shows that the segment is still usable through its
+ * attachment (it reads the old string, stores TEXT, reads it back), that
+ * IPC_STAT reports it "marked for deletion", and that after its shmdt, the
+ * last one, the segment is gone: IPC_STAT then fails with EINVAL (or EIDRM).
+ *
+ * The command runs in a child (fork + exec). fork() would give the child
+ * its own attachment (nattch 2), but exec() detaches it, so during the
+ * command nattch is 1: this program's. The parent waits for the child; no
+ * sleep orders anything.
+ *
+ * Differences from the sources: they remove the segment only after
+ * detaching; this program shows what IPC_RMID does while attached.
+ *
+ * See also: svshm_rm.c, pshm_hold.c (lab 07: shm_unlink while mapped).
+ */
+#define _GNU_SOURCE
+#include "lab.h"
+
+#include <signal.h>
+#include <sys/ipc.h>
+#include <sys/shm.h>
+#include <sys/wait.h>
+
+/* The string in the region: bytes up to the first NUL or the end. */
+static int str_len(const char *p, size_t size)
+{
+    const char *nul = memchr(p, '\0', size);
+    return (int)(nul ? (size_t)(nul - p) : size);
+}
+
+int main(int argc, char *argv[])
+{
+    lab_init(argc, argv, "SHMID TEXT -- COMMAND [ARG...]");
+    if (argc < 5 || strcmp(argv[3], "--") != 0)
+        usage_error("expected SHMID TEXT -- COMMAND");
+    int id = (int)parse_long(argv[1], 0, INT_MAX, "SHMID");
+    const char *text = argv[2];
+    size_t len = strlen(text);
+
+    struct shmid_ds ds;
+    if (shmctl(id, IPC_STAT, &ds) == -1)
+        die(argv[1]);
+    size_t size = ds.shm_segsz;
+    if (len > size)
+        fail(EXIT_FAILURE, argv[1], "TEXT is %zu bytes, the segment only %zu",
+             len, size);
+    char *addr = shmat(id, NULL, 0);
+    if (addr == (void *)-1)
+        die("shmat");
+    if (shmctl(id, IPC_STAT, &ds) == -1)
+        die("shmctl(IPC_STAT)");
+    printf("attached (nattch %lu); the segment holds '%.*s'\n",
+           (unsigned long)ds.shm_nattch, str_len(addr, size), addr);
+
+    /* Run the command; flush first so that output stays in order. */
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == -1)
+        die("fork");
+    if (pid == 0) {
+        execvp(argv[4], &argv[4]);
+        die_child(argv[4]);
+    }
+    int status;
+    if (waitpid(pid, &status, 0) == -1)
+        die("waitpid");
+    if (WIFEXITED(status))
+        printf("command exited %d\n", WEXITSTATUS(status));
+    else
+        printf("command killed by %s\n", signal_name(WTERMSIG(status)));
+
+    /* Still attached: the bytes are still ours to read and write. */
+    if (shmctl(id, IPC_STAT, &ds) == -1)
+        die("shmctl(IPC_STAT)");
+    printf("still attached: nattch %lu, marked for deletion: %s\n",
+           (unsigned long)ds.shm_nattch,
+           (ds.shm_perm.mode & SHM_DEST) ? "yes" : "no");
+    printf("read through the attachment: '%.*s'\n", str_len(addr, size), addr);
+    memcpy(addr, text, len);
+    if (len < size)
+        addr[len] = '\0';
+    printf("stored and read back: '%.*s'\n", str_len(addr, size), addr);
+
+    /* The last detach: a marked segment goes now. */
+    if (shmdt(addr) == -1)
+        die("shmdt");
+    if (shmctl(id, IPC_STAT, &ds) == -1)
+        printf("after shmdt: IPC_STAT fails with %s: the segment is gone\n",
+               errno_name(errno));
+    else
+        printf("after shmdt: the segment is still there, nattch %lu\n",
+               (unsigned long)ds.shm_nattch);
+    return 0;
+}

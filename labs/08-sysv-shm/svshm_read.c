@@ -1,0 +1,44 @@
+/* svshm_read.c: attach a System V segment read-only and print its string.
+ *
+ * Usage: svshm_read SHMID
+ *
+ * Sources 002 and 004 (shmat with SHM_RDONLY, shmdt). Prints the segment's
+ * bytes up to the first NUL (or all of them) and a newline. Run it after
+ * the writer has exited: the segment still holds the data.
+ *
+ * Differences from the sources: their reader prints the region with
+ * printf("%s"), which runs past the end if there is no NUL; this one stops
+ * at the segment's size.
+ *
+ * See also: svshm_write.c, pshm_read.c (lab 07).
+ */
+#define _GNU_SOURCE
+#include "lab.h"
+
+#include <sys/ipc.h>
+#include <sys/shm.h>
+
+int main(int argc, char *argv[])
+{
+    lab_init(argc, argv, "SHMID");
+    if (argc < 2)
+        usage_error("missing SHMID");
+    if (argc > 2)
+        usage_error("too many arguments");
+    int id = (int)parse_long(argv[1], 0, INT_MAX, "SHMID");
+
+    struct shmid_ds ds;
+    if (shmctl(id, IPC_STAT, &ds) == -1)
+        die(argv[1]);
+    size_t size = ds.shm_segsz;
+
+    const char *addr = shmat(id, NULL, SHM_RDONLY);
+    if (addr == (void *)-1)
+        die("shmat");
+    const char *nul = memchr(addr, '\0', size);
+    fwrite(addr, 1, nul ? (size_t)(nul - addr) : size, stdout);
+    putchar('\n');
+    if (shmdt(addr) == -1)
+        die("shmdt");
+    return 0;
+}

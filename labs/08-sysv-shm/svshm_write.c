@@ -1,0 +1,57 @@
+/* svshm_write.c: attach a System V segment and store a string in it.
+ *
+ * Usage: svshm_write SHMID TEXT
+ *
+ * Sources 002 and 004 (shmat, step 2). shmat() places the segment in this
+ * process's address space; TEXT is copied to its start, with a NUL after it
+ * when there is room; shmdt() detaches it. The segment keeps the bytes
+ * after this process exits: it lives until IPC_RMID (or ipcrm), not as long
+ * as its users.
+ *
+ * The format is the same as lab 07's: the string is the segment's bytes up
+ * to the first NUL, or all of them. No header, no length field.
+ *
+ * Differences from the sources: their example writes with no size check; a
+ * text longer than the segment is refused here (the segment cannot grow).
+ *
+ * See also: svshm_read.c, svshm_create.c.
+ */
+#define _GNU_SOURCE
+#include "lab.h"
+
+#include <sys/ipc.h>
+#include <sys/shm.h>
+
+int main(int argc, char *argv[])
+{
+    lab_init(argc, argv, "SHMID TEXT");
+    if (argc < 3)
+        usage_error("missing %s", argc < 2 ? "SHMID and TEXT" : "TEXT");
+    if (argc > 3)
+        usage_error("too many arguments (quote TEXT if it has spaces)");
+    int id = (int)parse_long(argv[1], 0, INT_MAX, "SHMID");
+    const char *text = argv[2];
+    size_t len = strlen(text);
+
+    /* The size is the segment's, from shmctl(IPC_STAT). */
+    struct shmid_ds ds;
+    if (shmctl(id, IPC_STAT, &ds) == -1)
+        die(argv[1]);
+    size_t size = ds.shm_segsz;
+    if (len > size)
+        fail(EXIT_FAILURE, argv[1],
+             "text is %zu bytes, the segment only %zu (its size is fixed)",
+             len, size);
+
+    char *addr = shmat(id, NULL, 0);
+    if (addr == (void *)-1)
+        die("shmat");
+    memcpy(addr, text, len);
+    if (len < size)
+        addr[len] = '\0';
+    if (shmdt(addr) == -1)
+        die("shmdt");
+    printf("wrote %zu bytes%s (segment size %zu)\n", len,
+           len < size ? " and a NUL" : "", size);
+    return 0;
+}

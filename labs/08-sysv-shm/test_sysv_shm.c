@@ -1,0 +1,522 @@
+/* test_sysv_shm.c: Check tests for lab 08 (System V shared memory, sources
+ * 002 and 004, compared with source 001's POSIX objects).
+ *
+ * Claims (GUIDE.md): S1 a segment made by shmget outlives its creator, is
+ * listed by `ipcs -m` with its size and mode, is removed by IPC_RMID or
+ * `ipcrm`; IPC_RMID while attached only marks it, and it goes at the last
+ * detach; two shmat calls in one process give two addresses for the same
+ * bytes. P5 the size is fixed at shmget (a larger size for an existing key
+ * is EINVAL; mremap can stretch an attachment but the bytes past the
+ * segment raise SIGBUS), while a POSIX object and a shared file are resized
+ * with ftruncate and their mappings grown with mremap.
+ *
+ * System V segments have no name the runner could sweep: every segment a
+ * test makes is recorded (id and creator pid) in a table in shared memory
+ * made before the tests fork, each test asserts its own segments are gone
+ * (IPC_STAT fails with EINVAL or EIDRM), and the last test removes anything
+ * recorded that still exists and fails if there was any.
+ */
+#define _GNU_SOURCE
+#include "testlib.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/mman.h>
+#include <sys/shm.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* "ENOENT" for ENOENT (lab.h's helper; lab.h itself clashes with Check). */
+static const char *errno_name(int err)
+{
+    const char *name = strerrorname_np(err);
+    return name ? name : "E?";
+}
+
+/* ---- the record of every segment this run made --------------------------- */
+
+#define MAX_SEGS 64
+struct seg_record {
+    int n;
+    int id[MAX_SEGS];
+    pid_t cpid[MAX_SEGS];
+};
+static struct seg_record *segs;  /* MAP_SHARED: survives each test's fork */
+
+/* Record a segment the moment it exists. */
+static void track(int id)
+{
+    struct shmid_ds ds;
+    ck_assert_msg(shmctl(id, IPC_STAT, &ds) == 0, "IPC_STAT %d: %s", id,
+                  strerror(errno));
+    ck_assert_int_lt(segs->n, MAX_SEGS);
+    segs->id[segs->n] = id;
+    segs->cpid[segs->n] = ds.shm_cpid;
+    segs->n++;
+}
+
+/* Is the segment gone? IPC_STAT fails with EINVAL (or EIDRM). */
+static void assert_gone(int id)
+{
+    struct shmid_ds ds;
+    errno = 0;
+    ck_assert_msg(shmctl(id, IPC_STAT, &ds) == -1,
+                  "segment %d still exists (nattch %lu)", id,
+                  (unsigned long)ds.shm_nattch);
+    ck_assert_msg(errno == EINVAL || errno == EIDRM, "IPC_STAT %d: %s", id,
+                  errno_name(errno));
+}
+
+/* The id printed by svshm_create. */
+static int parse_id(const char *out)
+{
+    char *end;
+    long id = strtol(out, &end, 10);
+    ck_assert_msg(end != out && *end == '\n' && end[1] == '\0',
+                  "svshm_create printed '%s', not an id", out);
+    return (int)id;
+}
+
+/* Run svshm_create with the given arguments; record and return the id. */
+#define CREATE(...)                                                           \
+    ({                                                                        \
+        struct lab_result r_;                                                 \
+        lab_run(&r_, 10, NULL, "svshm_create", __VA_ARGS__, NULL);            \
+        ck_assert_msg(r_.exited && r_.code == 0, "svshm_create: %s", r_.err); \
+        int id_ = parse_id(r_.out);                                           \
+        track(id_);                                                           \
+        lab_result_free(&r_);                                                 \
+        id_;                                                                  \
+    })
+
+/* Run a program that must succeed; fail the test with its stderr if not. */
+#define RUN_OK(r, ...)                                                        \
+    do {                                                                      \
+        lab_run((r), 10, NULL, __VA_ARGS__, NULL);                            \
+        ck_assert_msg((r)->exited && (r)->code == 0, "%s failed: %s",         \
+                      #__VA_ARGS__, (r)->err);                                \
+    } while (0)
+
+/* A new segment for an ftok key of a file in this test's directory, with
+ * IPC_EXCL: if another run's key happens to be equal (ftok keeps only 16
+ * bits of the inode), try the next project id rather than share. */
+static int create_keyed(const char *path, size_t size, key_t *key, int *proj)
+{
+    lab_write_file(path, "", 0);
+    for (int p = 1; p < 256; p++) {
+        key_t k = ftok(path, p);
+        ck_assert_msg(k != -1, "ftok: %s", strerror(errno));
+        int id = shmget(k, size, IPC_CREAT | IPC_EXCL | 0600);
+        if (id != -1) {
+            track(id);
+            *key = k;
+            *proj = p;
+            return id;
+        }
+        ck_assert_msg(errno == EEXIST, "shmget: %s", strerror(errno));
+    }
+    ck_abort_msg("every project id of %s is taken", path);
+    return -1;
+}
+
+/* The first field of ipcs -m's line for segment id: perms, bytes, nattch
+ * (owner and key vary). Returns 0 if ipcs cannot run, 1 if found, -1 if
+ * the id is not listed. */
+static int ipcs_line(int id, char *line, size_t size)
+{
+    struct lab_result r;
+    char cmd[200];
+    snprintf(cmd, sizeof cmd,
+             "ipcs -m || exit 127; ipcs -m | awk -v id=%d '$2 == id { print "
+             "\"perms \" $4 \", bytes \" $5 \", nattch \" $6 }'", id);
+    lab_run(&r, 10, NULL, "/bin/sh", "-c", cmd, NULL);
+    int ok = r.exited && r.code == 0;
+    const char *last = NULL;
+    if (ok) {
+        /* the awk line is the last one, after ipcs's full listing */
+        const char *p = strstr(r.out, "\nperms ");
+        last = p ? p + 1 : NULL;
+        if (last) {
+            snprintf(line, size, "%s", last);
+            line[strcspn(line, "\n")] = '\0';
+        }
+    }
+    lab_result_free(&r);
+    return !ok ? 0 : last ? 1 : -1;
+}
+
+// does a segment outlive its creator, show in ipcs -m with its size and mode, and go with ipcrm?
+START_TEST(test_segment_outlives_its_creator_until_removed)
+{
+    // shmget does not apply the umask: 0640 stays 0640 under umask 077
+    umask(077);
+    int id = CREATE("-m", "0640", "100");
+    char ids[16];
+    snprintf(ids, sizeof ids, "%d", id);
+    struct lab_result r;
+    // svshm_create has exited; the segment is there, nobody attached
+    struct shmid_ds ds;
+    ck_assert_int_eq(shmctl(id, IPC_STAT, &ds), 0);
+    ck_assert_uint_eq(ds.shm_segsz, 100);
+    ck_assert_uint_eq(ds.shm_perm.mode & 0777, 0640);
+    ck_assert_uint_eq(ds.shm_nattch, 0);
+    // one process writes and exits, a later one reads
+    RUN_OK(&r, "svshm_write", ids, "left by a process that has exited");
+    lab_result_free(&r);
+    RUN_OK(&r, "svshm_read", ids);
+    ck_assert_str_eq(r.out, "left by a process that has exited\n");
+    lab_result_free(&r);
+    RUN_OK(&r, "svshm_stat", ids);
+    ck_assert_str_eq(r.out, "size: 100 bytes\nmode: 0640\nnattch: 0\n"
+                     "owner: the caller's effective user and group\n"
+                     "marked for deletion: no\n");
+    lab_result_free(&r);
+    // ipcs -m lists it with its size and mode
+    char line[200] = "";
+    int listed = ipcs_line(id, line, sizeof line);
+    if (listed == 0) {
+        ck_assert_int_eq(shmctl(id, IPC_RMID, NULL), 0);
+        LAB_SKIP("ipcs cannot run here (util-linux missing?)");
+    }
+    ck_assert_int_eq(listed, 1);
+    ck_assert_str_eq(line, "perms 640, bytes 100, nattch 0");
+    // ipcrm -m removes it: IPC_STAT then fails
+    char cmd[64];
+    snprintf(cmd, sizeof cmd, "ipcrm -m %d", id);
+    RUN_OK(&r, "/bin/sh", "-c", cmd);
+    lab_result_free(&r);
+    assert_gone(id);
+    ck_assert_int_eq(ipcs_line(id, line, sizeof line), -1);
+    lab_run(&r, 10, NULL, "svshm_stat", ids, NULL);
+    lab_assert_error(&r, 1, "svshm_stat", "(EINVAL)");
+    lab_result_free(&r);
+    LAB_REPORT("S1", "confirmed",
+               "after svshm_create exited the segment stayed (size 100, mode "
+               "0640 under umask 077, nattch 0); a later process read what an "
+               "exited one wrote; ipcs -m showed '%s'; after ipcrm -m, IPC_STAT "
+               "gave EINVAL and ipcs no longer listed it", line);
+}
+END_TEST
+
+// does IPC_RMID while attached only mark the segment, which stays usable and goes at the last detach?
+START_TEST(test_rmid_while_attached_waits_for_the_last_detach)
+{
+    key_t key;
+    int proj;
+    int id = create_keyed("keyfile", 100, &key, &proj);
+    char ids[16];
+    snprintf(ids, sizeof ids, "%d", id);
+    char *p = shmat(id, NULL, 0);
+    ck_assert_ptr_ne(p, (void *)-1);
+    strcpy(p, "before");
+    // another process removes it while we are attached
+    struct lab_result r;
+    RUN_OK(&r, "svshm_rm", ids);
+    ck_assert_str_eq(r.out, "IPC_RMID: marked for deletion (nattch 1: it goes "
+                     "at the last detach)\n");
+    lab_result_free(&r);
+    // it is still there, marked, with our attachment counted
+    struct shmid_ds ds;
+    ck_assert_int_eq(shmctl(id, IPC_STAT, &ds), 0);
+    ck_assert_int_ne(ds.shm_perm.mode & SHM_DEST, 0);
+    unsigned long nattch = ds.shm_nattch;
+    ck_assert_uint_eq(nattch, 1);
+    // the key no longer finds it
+    errno = 0;
+    ck_assert_int_eq(shmget(key, 0, 0), -1);
+    int key_errno = errno;
+    ck_assert_int_eq(key_errno, ENOENT);
+    // and the attachment still reads and writes
+    ck_assert_str_eq(p, "before");
+    strcpy(p, "after");
+    ck_assert_str_eq(p, "after");
+    // Linux (not POSIX) still lets a process attach a marked segment by id
+    char *again = shmat(id, NULL, SHM_RDONLY);
+    ck_assert_msg(again != (void *)-1, "shmat after IPC_RMID: %s", strerror(errno));
+    ck_assert_str_eq(again, "after");
+    ck_assert_int_eq(shmdt(again), 0);
+    // the last detach removes it
+    ck_assert_int_eq(shmdt(p), 0);
+    assert_gone(id);
+
+    // svshm_hold shows the same with two programs
+    id = CREATE("100");
+    snprintf(ids, sizeof ids, "%d", id);
+    RUN_OK(&r, "svshm_write", ids, "before IPC_RMID");
+    lab_result_free(&r);
+    RUN_OK(&r, "svshm_hold", ids, "after IPC_RMID", "--", "svshm_rm", ids);
+    ck_assert_str_eq(r.out,
+        "attached (nattch 1); the segment holds 'before IPC_RMID'\n"
+        "IPC_RMID: marked for deletion (nattch 1: it goes at the last detach)\n"
+        "command exited 0\n"
+        "still attached: nattch 1, marked for deletion: yes\n"
+        "read through the attachment: 'before IPC_RMID'\n"
+        "stored and read back: 'after IPC_RMID'\n"
+        "after shmdt: IPC_STAT fails with EINVAL: the segment is gone\n");
+    lab_result_free(&r);
+    assert_gone(id);
+    LAB_REPORT("S1", "confirmed",
+               "IPC_RMID by another process while attached: nattch %lu, "
+               "SHM_DEST set, shmget of its key gave %s, the attachment still "
+               "read 'before' and stored 'after', a new shmat by id still "
+               "worked (Linux); after the last shmdt IPC_STAT gave EINVAL", nattch, errno_name(key_errno));
+}
+END_TEST
+
+// is the size fixed at shmget, while a POSIX object and a shared file grow with ftruncate and mremap?
+START_TEST(test_size_is_fixed_unlike_posix_and_file_mappings)
+{
+    long page = lab_page();
+    key_t key;
+    int proj;
+    int id = create_keyed("keyfile", 100, &key, &proj);
+    // a larger size for the existing key: EINVAL
+    errno = 0;
+    ck_assert_int_eq(shmget(key, 200, 0600), -1);
+    int larger_errno = errno;
+    ck_assert_int_eq(larger_errno, EINVAL);
+    // a smaller size finds the same segment, which keeps its size
+    ck_assert_int_eq(shmget(key, 50, 0600), id);
+    struct shmid_ds ds;
+    ck_assert_int_eq(shmctl(id, IPC_STAT, &ds), 0);
+    ck_assert_uint_eq(ds.shm_segsz, 100);
+    // the program says the same
+    char projs[8];
+    snprintf(projs, sizeof projs, "%d", proj);
+    struct lab_result r;
+    lab_run(&r, 10, NULL, "svshm_create", "200", "keyfile", projs, NULL);
+    lab_assert_error(&r, 1, "svshm_create", "(EINVAL)");
+    lab_result_free(&r);
+    // mremap can stretch an attachment, but the segment does not grow:
+    // the page past its end raises SIGBUS
+    char *a = shmat(id, NULL, 0);
+    ck_assert_ptr_ne(a, (void *)-1);
+    char *m = mremap(a, (size_t)page, (size_t)(2 * page), MREMAP_MAYMOVE);
+    ck_assert_ptr_ne(m, MAP_FAILED);
+    int code;
+    int sysv_sig = lab_probe_read(m + page, &code, NULL);
+    ck_assert_int_eq(sysv_sig, SIGBUS);
+    ck_assert_int_eq(shmctl(id, IPC_STAT, &ds), 0);
+    ck_assert_uint_eq(ds.shm_segsz, 100);
+    ck_assert_int_eq(munmap(m, (size_t)(2 * page)), 0);
+    ck_assert_int_eq(shmctl(id, IPC_RMID, NULL), 0);
+    assert_gone(id);
+
+    // a POSIX object and a shared file: ftruncate, then mremap the mapping
+    char name[128];
+    lab_unique_name(name, sizeof name, "p5");
+    int fds[2];
+    fds[0] = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
+    ck_assert_int_ne(fds[0], -1);
+    ck_assert_int_eq(shm_unlink(name), 0);  /* the descriptor keeps it */
+    fds[1] = open("shared-file", O_RDWR | O_CREAT | O_EXCL, 0600);
+    ck_assert_int_ne(fds[1], -1);
+    for (int i = 0; i < 2; i++) {
+        ck_assert_int_eq(ftruncate(fds[i], 100), 0);
+        char *p = mmap(NULL, 100, PROT_READ | PROT_WRITE, MAP_SHARED, fds[i], 0);
+        ck_assert_ptr_ne(p, MAP_FAILED);
+        strcpy(p, "kept");
+        // grow the object to three pages, then the mapping with it
+        ck_assert_int_eq(ftruncate(fds[i], 3 * page), 0);
+        char *q = mremap(p, 100, (size_t)(3 * page), MREMAP_MAYMOVE);
+        ck_assert_ptr_ne(q, MAP_FAILED);
+        // the old bytes are kept, the last page is there and reads as 0
+        ck_assert_str_eq(q, "kept");
+        ck_assert_int_eq(lab_probe_read(q + 3 * page - 1, &code, NULL), 0);
+        ck_assert_int_eq(q[3 * page - 1], 0);
+        struct stat sb;
+        ck_assert_int_eq(fstat(fds[i], &sb), 0);
+        ck_assert_int_eq(sb.st_size, 3 * page);
+        ck_assert_int_eq(munmap(q, (size_t)(3 * page)), 0);
+        close(fds[i]);
+    }
+    LAB_REPORT("P5", "confirmed",
+               "System V: shmget of the existing key with 200 > 100 bytes gave "
+               "%s, with 50 the same id and size 100; an attachment stretched "
+               "by mremap raised %s past the segment. POSIX object and shared "
+               "file: ftruncate 100 -> %ld and mremap kept the data and read 0 "
+               "in the new last page", errno_name(larger_errno),
+               sysv_sig == SIGBUS ? "SIGBUS" : "no signal", 3 * page);
+}
+END_TEST
+
+// does attaching one segment twice give two addresses for the same bytes?
+START_TEST(test_two_attachments_two_addresses_same_bytes)
+{
+    int id = CREATE("100");
+    char ids[16];
+    snprintf(ids, sizeof ids, "%d", id);
+    struct lab_result r;
+    RUN_OK(&r, "svshm_twoattach", ids);
+    ck_assert_str_eq(r.out,
+        "attached twice: different addresses: yes\n"
+        "nattch: 2 (was 0)\n"
+        "a store through attachment 1 is seen through attachment 2: yes\n"
+        "and the restore through attachment 2 is seen through 1: yes\n"
+        "after the first shmdt: nattch 1\n"
+        "after the second shmdt: nattch 0\n");
+    lab_result_free(&r);
+    // here too: two shmat calls, two addresses, one set of bytes
+    char *a = shmat(id, NULL, 0), *b = shmat(id, NULL, 0);
+    ck_assert_ptr_ne(a, (void *)-1);
+    ck_assert_ptr_ne(b, (void *)-1);
+    ck_assert_ptr_ne(a, b);
+    a[10] = 'Z';
+    ck_assert_int_eq(b[10], 'Z');
+    struct shmid_ds ds;
+    ck_assert_int_eq(shmctl(id, IPC_STAT, &ds), 0);
+    ck_assert_uint_eq(ds.shm_nattch, 2);
+    ck_assert_int_eq(shmdt(a), 0);
+    ck_assert_int_eq(shmdt(b), 0);
+    ck_assert_int_eq(shmctl(id, IPC_RMID, NULL), 0);
+    assert_gone(id);
+    LAB_REPORT("S1", "confirmed",
+               "two shmat calls in one process: two addresses, a store through "
+               "one seen through the other, nattch 2 then 1 then 0");
+}
+END_TEST
+
+// does every kind of bad input get one clear line and the right status?
+START_TEST(test_bad_input)
+{
+    struct lab_result r;
+    const char *progs[] = {"svshm_create", "svshm_write", "svshm_read",
+                           "svshm_stat", "svshm_rm", "svshm_hold",
+                           "svshm_twoattach"};
+    for (size_t i = 0; i < sizeof progs / sizeof *progs; i++) {
+        lab_run(&r, 10, NULL, progs[i], NULL);
+        lab_assert_error(&r, 2, progs[i], "usage:");
+        lab_result_free(&r);
+        lab_run(&r, 10, NULL, progs[i], "--help", NULL);
+        lab_assert_error(&r, 2, progs[i], "usage:");
+        lab_result_free(&r);
+    }
+    // bad numbers, options and argument counts
+    lab_run(&r, 10, NULL, "svshm_create", "0", NULL);
+    lab_assert_error(&r, 2, "svshm_create", "SIZE");
+    lab_result_free(&r);
+    lab_run(&r, 10, NULL, "svshm_create", "10x", NULL);
+    lab_assert_error(&r, 2, "svshm_create", "SIZE");
+    lab_result_free(&r);
+    lab_run(&r, 10, NULL, "svshm_create", "-m", "8", "10", NULL);
+    lab_assert_error(&r, 2, "svshm_create", "MODE");
+    lab_result_free(&r);
+    lab_run(&r, 10, NULL, "svshm_create", "-z", "10", NULL);
+    lab_assert_error(&r, 2, "svshm_create", "-z");
+    lab_result_free(&r);
+    lab_run(&r, 10, NULL, "svshm_create", "10", "keyfile", NULL);
+    lab_assert_error(&r, 2, "svshm_create", "PROJ");
+    lab_result_free(&r);
+    lab_run(&r, 10, NULL, "svshm_create", "10", "keyfile", "256", NULL);
+    lab_assert_error(&r, 2, "svshm_create", "PROJ");
+    lab_result_free(&r);
+    lab_run(&r, 10, NULL, "svshm_create", "10", "a", "1", "extra", NULL);
+    lab_assert_error(&r, 2, "svshm_create", "too many");
+    lab_result_free(&r);
+    // ftok of a missing file
+    lab_run(&r, 10, NULL, "svshm_create", "10", "missing-file", "1", NULL);
+    lab_assert_error(&r, 1, "svshm_create", "missing-file: No such file");
+    lab_result_free(&r);
+    lab_run(&r, 10, NULL, "svshm_read", "-1", NULL);
+    lab_assert_error(&r, 2, "svshm_read", "SHMID");
+    lab_result_free(&r);
+    lab_run(&r, 10, NULL, "svshm_stat", "abc", NULL);
+    lab_assert_error(&r, 2, "svshm_stat", "SHMID");
+    lab_result_free(&r);
+    lab_run(&r, 10, NULL, "svshm_read", "1", "2", NULL);
+    lab_assert_error(&r, 2, "svshm_read", "too many");
+    lab_result_free(&r);
+    lab_run(&r, 10, NULL, "svshm_hold", "1", "t", "true", NULL);
+    lab_assert_error(&r, 2, "svshm_hold", "--");
+    lab_result_free(&r);
+
+    // a segment that does not exist (a removed one): EINVAL, exit 1
+    int id = CREATE("10");
+    ck_assert_int_eq(shmctl(id, IPC_RMID, NULL), 0);
+    char ids[16];
+    snprintf(ids, sizeof ids, "%d", id);
+    const char *gone[] = {"svshm_read", "svshm_stat", "svshm_rm", "svshm_twoattach"};
+    for (size_t i = 0; i < sizeof gone / sizeof *gone; i++) {
+        lab_run(&r, 10, NULL, gone[i], ids, NULL);
+        lab_assert_error(&r, 1, gone[i], "(EINVAL)");
+        lab_result_free(&r);
+    }
+    lab_run(&r, 10, NULL, "svshm_write", ids, "x", NULL);
+    lab_assert_error(&r, 1, "svshm_write", "(EINVAL)");
+    lab_result_free(&r);
+    lab_run(&r, 10, NULL, "svshm_hold", ids, "x", "--", "true", NULL);
+    lab_assert_error(&r, 1, "svshm_hold", "(EINVAL)");
+    lab_result_free(&r);
+
+    // a text longer than the segment: refused, the segment cannot grow
+    id = CREATE("4");
+    snprintf(ids, sizeof ids, "%d", id);
+    lab_run(&r, 10, NULL, "svshm_write", ids, "too long", NULL);
+    lab_assert_error(&r, 1, "svshm_write", "its size is fixed");
+    lab_result_free(&r);
+    lab_run(&r, 10, NULL, "svshm_hold", ids, "too long", "--", "true", NULL);
+    lab_assert_error(&r, 1, "svshm_hold", "only 4");
+    lab_result_free(&r);
+    // IPC_EXCL on an existing key: EEXIST
+    key_t key;
+    int proj;
+    int kid = create_keyed("keyfile", 10, &key, &proj);
+    char projs[8];
+    snprintf(projs, sizeof projs, "%d", proj);
+    lab_run(&r, 10, NULL, "svshm_create", "-x", "10", "keyfile", projs, NULL);
+    lab_assert_error(&r, 1, "svshm_create", "(EEXIST)");
+    lab_result_free(&r);
+    ck_assert_int_eq(shmctl(kid, IPC_RMID, NULL), 0);
+    ck_assert_int_eq(shmctl(id, IPC_RMID, NULL), 0);
+    assert_gone(kid);
+    assert_gone(id);
+}
+END_TEST
+
+// is every segment this run made gone (nothing of ours left in ipcs -m)?
+START_TEST(test_nothing_left_in_ipcs)
+{
+    int left = 0;
+    for (int i = 0; i < segs->n; i++) {
+        struct shmid_ds ds;
+        if (shmctl(segs->id[i], IPC_STAT, &ds) == -1)
+            continue;
+        if (ds.shm_cpid != segs->cpid[i])
+            continue;  /* the id was reused by someone else's segment */
+        fprintf(stderr, "left in ipcs -m: segment %d (removed)\n", segs->id[i]);
+        shmctl(segs->id[i], IPC_RMID, NULL);
+        left++;
+    }
+    // the tests above made segments, and none of them is left
+    ck_assert_int_gt(segs->n, 0);
+    ck_assert_int_eq(left, 0);
+}
+END_TEST
+
+Suite *lab_suite(void)
+{
+    segs = mmap(NULL, sizeof *segs, PROT_READ | PROT_WRITE,
+                MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (segs == MAP_FAILED) {
+        perror("mmap");
+        exit(2);
+    }
+    Suite *s = suite_create("08-sysv-shm");
+    TCase *tc = lab_tcase(s, "lifetime", 10);
+    tcase_add_test(tc, test_segment_outlives_its_creator_until_removed);
+    tcase_add_test(tc, test_rmid_while_attached_waits_for_the_last_detach);
+    tc = lab_tcase(s, "size", 10);
+    tcase_add_test(tc, test_size_is_fixed_unlike_posix_and_file_mappings);
+    tc = lab_tcase(s, "addresses", 10);
+    tcase_add_test(tc, test_two_attachments_two_addresses_same_bytes);
+    tc = lab_tcase(s, "refusals", 20);
+    tcase_add_test(tc, test_bad_input);
+    tc = lab_tcase(s, "leftovers", 10);
+    tcase_add_test(tc, test_nothing_left_in_ipcs);
+    return s;
+}
