@@ -1,0 +1,216 @@
+/* sem_producer.c: send a file through a ring of slots in POSIX shared memory.
+ *
+ * Usage: sem_producer [-v] NAME INFILE
+ *
+ * The writer half of the bounded-buffer pair; the protocol is described in
+ * full in sem_consumer.c. In short: start `sem_consumer NAME OUTFILE` first
+ * and wait for its "ready" line; it creates NAME with two process-shared
+ * semaphores, empty (free slots) and full (filled slots). This program opens
+ * NAME (it never creates it), checks that the consumer finished building it
+ * (the magic number), records its PID there (only one producer may attach),
+ * and copies INFILE slot by slot:
+ *
+ *     for each chunk:  sem_wait(empty); fill slot i; sem_post(full); i++
+ *     at the end:      sem_wait(empty); slot i length 0; sem_post(full)
+ *
+ * A chunk is a whole slot except the last, so a file of N bytes takes
+ * ceil(N / SLOTSIZE) slots plus the end marker; an empty file sends only the
+ * marker. It prints the byte count and the FNV-1a 64-bit hash of what it
+ * sent, to compare with the consumer's. It unmaps and closes; the consumer
+ * removes the name. If the consumer dies, this program notices within a
+ * quarter of a second and fails instead of waiting forever. -v prints PIDs
+ * on stderr.
+ *
+ * Differences from the sources: see sem_consumer.c.
+ *
+ * See also: sem_consumer.c (the reader half and the protocol).
+ */
+#define _GNU_SOURCE
+#include "lab.h"
+
+#include <fcntl.h>
+#include <semaphore.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+
+/* The layout both programs agree on (sem_consumer.c has the same lines). */
+#define RING_MAGIC   0x6c616231u      /* "lab1", stored last: ready */
+#define RING_VERSION 1u
+struct ring {
+    _Atomic uint32_t magic;
+    uint32_t version;
+    uint32_t nslots;                  /* number of slots */
+    uint32_t slot_size;               /* payload bytes per slot */
+    _Atomic int consumer;             /* PIDs, to notice a dead peer */
+    _Atomic int producer;             /* 0 until a producer attaches */
+    sem_t empty;                      /* free slots, starts at nslots */
+    sem_t full;                       /* filled slots, starts at 0 */
+};
+/* Each slot: a 32-bit length (0 = end of data), then slot_size bytes. */
+static size_t slots_offset(void) { return (sizeof(struct ring) + 63) & ~(size_t)63; }
+static size_t slot_stride(uint32_t slot_size) { return (4 + (size_t)slot_size + 7) & ~(size_t)7; }
+static size_t ring_size(uint32_t nslots, uint32_t slot_size)
+{
+    return slots_offset() + (size_t)nslots * slot_stride(slot_size);
+}
+
+static volatile sig_atomic_t stop;    /* set by SIGINT, SIGTERM, SIGHUP */
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop = 1;                         /* sem_timedwait returns EINTR */
+}
+
+/* sem_wait that cannot hang on a dead peer: wake every 250 ms and check
+ * that the process whose PID is in *peer still exists. */
+static void wait_sem(sem_t *sem, _Atomic int *peer, const char *peer_name)
+{
+    for (;;) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 250000000;          /* a liveness check, not an order */
+        if (ts.tv_nsec >= 1000000000) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000;
+        }
+        if (sem_timedwait(sem, &ts) == 0)
+            return;
+        /* The signal may have come just before the wait: then the wait
+         * times out instead of failing with EINTR, and we end here too. */
+        if (stop)
+            fail(EXIT_FAILURE, "signal", "interrupted, transfer abandoned");
+        if (errno != EINTR && errno != ETIMEDOUT)
+            die("sem_timedwait");
+        int pid = atomic_load(peer);
+        if (pid > 0 && kill(pid, 0) == -1 && errno == ESRCH)
+            fail(EXIT_FAILURE, peer_name,
+                 "process %d is gone before the end of data", pid);
+    }
+}
+
+/* FNV-1a, 64 bits: a simple hash both ends compute over the data. */
+static uint64_t fnv1a(uint64_t h, const unsigned char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        h ^= p[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+/* Read up to n bytes, stopping early only at end of file. */
+static size_t read_full(int fd, unsigned char *buf, size_t n, const char *path)
+{
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = read(fd, buf + got, n - got);
+        if (r == -1 && errno == EINTR && !stop)
+            continue;
+        if (r == -1)
+            die(path);
+        if (r == 0)
+            break;
+        got += (size_t)r;
+    }
+    return got;
+}
+
+int main(int argc, char *argv[])
+{
+    lab_init(argc, argv, "[-v] NAME INFILE");
+    int verbose = 0, opt;
+    while ((opt = getopt(argc, argv, ":v")) != -1) {
+        if (opt == 'v')
+            verbose = 1;
+        else
+            usage_error("unknown option -%c", optopt);
+    }
+    if (argc - optind < 2)
+        usage_error("missing %s", argc - optind == 0 ? "NAME" : "INFILE");
+    if (argc - optind > 2)
+        usage_error("too many arguments");
+    const char *name = argv[optind], *in_path = argv[optind + 1];
+    if (name[0] != '/' || name[1] == '\0' || strchr(name + 1, '/') != NULL ||
+        strlen(name) > NAME_MAX)
+        usage_error("NAME: '%s' must be '/' and a file name", name);
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+
+    /* The input first: a bad file fails before we touch the object. */
+    int in = open(in_path, O_RDONLY);
+    if (in == -1)
+        die(in_path);
+    struct stat sb;
+    if (fstat(in, &sb) == -1)
+        die(in_path);
+    if (S_ISDIR(sb.st_mode))
+        fail(EXIT_FAILURE, in_path, "is a directory");
+
+    /* 2. Open (never create) the consumer's object and check it. */
+    int fd = shm_open(name, O_RDWR, 0);
+    if (fd == -1 && errno == ENOENT)
+        fail(EXIT_FAILURE, name, "no such shared memory object "
+             "(start sem_consumer first and wait for its ready line)");
+    if (fd == -1)
+        die(name);
+    if (fstat(fd, &sb) == -1)
+        die(name);
+    if ((size_t)sb.st_size < slots_offset())
+        fail(EXIT_FAILURE, name, "not a sem_consumer buffer (%lld bytes)",
+             (long long)sb.st_size);
+    size_t size = (size_t)sb.st_size;
+    struct ring *r = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (r == MAP_FAILED)
+        die("mmap");
+    close(fd);
+    if (atomic_load_explicit(&r->magic, memory_order_acquire) != RING_MAGIC ||
+        r->version != RING_VERSION || r->nslots == 0 || r->slot_size == 0 ||
+        ring_size(r->nslots, r->slot_size) != size)
+        fail(EXIT_FAILURE, name, "not a ready sem_consumer buffer");
+
+    /* Only one producer: claim the slot for our PID. */
+    int none = 0;
+    if (!atomic_compare_exchange_strong(&r->producer, &none, (int)getpid()))
+        fail(EXIT_FAILURE, name, "another producer (pid %d) is attached", none);
+    if (verbose)
+        fprintf(stderr, "%s: pid %ld attached to %s (consumer pid %d)\n",
+                lab_prog, (long)getpid(), name, atomic_load(&r->consumer));
+
+    unsigned char *slots = (unsigned char *)r + slots_offset();
+    size_t stride = slot_stride(r->slot_size);
+    uint64_t hash = 0xcbf29ce484222325ULL;
+    long long bytes = 0;
+    long count = 0;
+    uint32_t i = 0;
+    for (;; i = (i + 1) % r->nslots) {
+        wait_sem(&r->empty, &r->consumer, "consumer");
+        unsigned char *slot = slots + (size_t)i * stride;
+        uint32_t len = (uint32_t)read_full(in, slot + 4, r->slot_size, in_path);
+        memcpy(slot, &len, sizeof len);
+        hash = fnv1a(hash, slot + 4, len);
+        bytes += len;
+        count += len > 0;
+        /* From here the slot is the consumer's until it posts empty. */
+        if (sem_post(&r->full) == -1)
+            die("sem_post");
+        if (len == 0)
+            break;                    /* that was the end marker */
+    }
+    close(in);
+    printf("sent %lld bytes in %ld slots, then the end marker; "
+           "fnv1a64 %016llx\n", bytes, count, (unsigned long long)hash);
+    if (munmap(r, size) == -1)
+        die("munmap");
+    return 0;
+}
