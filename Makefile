@@ -60,7 +60,7 @@ $(TESTBIN)/test_%: test_%.c $(BUILD)/obj/testlib.o common/testlib.h common/lab.h
 
 # Missing packages are installed (or named) by scripts/setup.
 deps-check:
-	@scripts/setup --quiet check
+	@scripts/setup --quiet check docs plots
 deps-grade:
 	@scripts/setup --quiet grade
 deps-docs:
