@@ -30,6 +30,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -212,6 +214,20 @@ static void resolve(char *path, size_t size, const char *prog)
     snprintf(path, size, "%s/%s", bin && *bin ? bin : LAB_BIN_DEFAULT, prog);
 }
 
+static int drop_dac;  /* set by lab_obey_permissions() for this test */
+
+int lab_obey_permissions(void)
+{
+    if (geteuid() != 0)
+        return 1;
+    /* Can this process drop capabilities from its bounding set at all?
+     * (A container may have taken CAP_SETPCAP away.) */
+    if (prctl(PR_CAPBSET_READ, CAP_DAC_OVERRIDE, 0, 0, 0) < 0)
+        return 0;
+    drop_dac = 1;
+    return 1;
+}
+
 static void spawnv(struct lab_proc *p, char *const argv[])
 {
     char path[4096];
@@ -231,6 +247,13 @@ static void spawnv(struct lab_proc *p, char *const argv[])
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
         signal(SIGPIPE, SIG_DFL);
+        if (drop_dac &&
+            (prctl(PR_CAPBSET_DROP, CAP_DAC_OVERRIDE, 0, 0, 0) == -1 ||
+             prctl(PR_CAPBSET_DROP, CAP_DAC_READ_SEARCH, 0, 0, 0) == -1)) {
+            dprintf(STDERR_FILENO, "testlib: PR_CAPBSET_DROP: %s\n",
+                    strerror(errno));
+            _exit(126);
+        }
         dup2(in[0], STDIN_FILENO);
         dup2(out[1], STDOUT_FILENO);
         dup2(err[1], STDERR_FILENO);

@@ -87,6 +87,13 @@ void lab_runv(struct lab_result *r, double timeout_s, const char *input,
               char *const argv[]);
 void lab_result_free(struct lab_result *r);
 
+/* Make the programs this test starts next obey file permission bits even
+ * when the test runs as root: the child drops CAP_DAC_OVERRIDE and
+ * CAP_DAC_READ_SEARCH from its capability bounding set before exec, so a
+ * 0444 file is read-only for it too. Returns 0 if that cannot be done (then
+ * the test should LAB_SKIP). Without root this is a no-op that returns 1. */
+int lab_obey_permissions(void);
+
 /* The bad-input rule: the program exited (not by a signal) with `code`,
  * printed nothing on stdout and exactly one line on stderr, which starts with
  * "prog: " and contains `needle` (NULL: anything). */
