@@ -130,6 +130,23 @@ static inline long parse_long(const char *text, long min, long max,
     return value;
 }
 
+/* A POSIX IPC name (shm_open, sem_open, mq_open) as the standard makes it
+ * portable: "/" and 1..NAME_MAX characters with no further slash. glibc
+ * alone accepts some others (it adds a missing leading slash); the labs
+ * refuse them with a usage error that says which rule is broken. */
+static inline void check_ipc_name(const char *name)
+{
+    if (name[0] != '/')
+        usage_error("NAME '%s': must start with '/'", name);
+    if (name[1] == '\0')
+        usage_error("NAME '/': needs at least one character after '/'");
+    if (strchr(name + 1, '/') != NULL)
+        usage_error("NAME '%s': no '/' allowed after the first", name);
+    if (strlen(name + 1) > NAME_MAX)
+        usage_error("NAME: %zu characters after '/', more than NAME_MAX (%d)",
+                    strlen(name + 1), NAME_MAX);
+}
+
 /* The page size, from the kernel at run time (4 KiB on x86-64, often
  * 16 or 64 KiB on arm64): never a constant. */
 static inline long page_size(void)

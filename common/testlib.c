@@ -34,6 +34,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -264,6 +265,7 @@ static void spawnv(struct lab_proc *p, char *const argv[])
     close(in[0]);
     close(out[1]);
     close(err[1]);
+    p->pidfd = (int)syscall(SYS_pidfd_open, p->pid, 0);
     p->in_fd = in[1];
     p->out_fd = out[0];
     p->err_fd = err[0];
@@ -376,17 +378,27 @@ void lab_finish(struct lab_proc *p, struct lab_result *r, double timeout_s)
     memset(r, 0, sizeof *r);
     int status;
     pid_t w;
-    /* The pipes can close before the process ends: wait with the deadline. */
-    while ((w = waitpid(p->pid, &status, WNOHANG)) == 0) {
-        if (!in_time || now() >= deadline) {
-            kill(p->pid, SIGKILL);
-            r->timed_out = 1;
-            w = waitpid(p->pid, &status, 0);
-            break;
-        }
-        struct timespec tick = {0, 1000000};  /* re-check the child, not ordering */
-        nanosleep(&tick, NULL);
+    /* The pipes can close before the process ends: wait for its pidfd to
+     * become readable (it has ended), up to the deadline. */
+    if (in_time && p->pidfd >= 0) {
+        struct pollfd pf = {p->pidfd, POLLIN, 0};
+        int ready;
+        do {
+            double left = deadline - now();
+            ready = poll(&pf, 1, left > 0 ? (int)(left * 1000) + 1 : 0);
+        } while (ready == -1 && errno == EINTR);
+        in_time = ready > 0;
     }
+    if (!in_time) {
+        kill(p->pid, SIGKILL);
+        r->timed_out = 1;
+    }
+    /* Without a pidfd (kernel before 5.3) this blocks; Check's test case
+     * timeout still ends a hang. */
+    while ((w = waitpid(p->pid, &status, 0)) == -1 && errno == EINTR)
+        ;
+    if (p->pidfd >= 0)
+        close(p->pidfd);
     ck_assert_msg(w == p->pid, "waitpid: %s", strerror(errno));
     if (p->in_fd != -1) close(p->in_fd);
     if (p->out_fd != -1) close(p->out_fd);

@@ -66,6 +66,7 @@ struct lab_buf {
 /* A program started by lab_spawn(), still running. */
 struct lab_proc {
     pid_t pid;
+    int pidfd;          /* pidfd_open(pid), readable when it ends; or -1 */
     int in_fd;          /* its stdin, or -1 once closed */
     int out_fd;         /* its stdout, or -1 at end of file */
     int err_fd;         /* its stderr, or -1 at end of file */

@@ -29,20 +29,6 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
-/* A portable name is "/" and 1..NAME_MAX characters without a slash. */
-static void check_name(const char *name)
-{
-    if (name[0] != '/')
-        usage_error("NAME '%s': must start with '/'", name);
-    if (name[1] == '\0')
-        usage_error("NAME '/': needs at least one character after '/'");
-    if (strchr(name + 1, '/') != NULL)
-        usage_error("NAME '%s': no '/' allowed after the first", name);
-    if (strlen(name + 1) > NAME_MAX)
-        usage_error("NAME: %zu characters after '/', more than NAME_MAX (%d)",
-                    strlen(name + 1), NAME_MAX);
-}
-
 int main(int argc, char *argv[])
 {
     lab_init(argc, argv, "[-x] [-m MODE] NAME [SIZE]");
@@ -73,7 +59,7 @@ int main(int argc, char *argv[])
     if (argc - optind > 2)
         usage_error("too many arguments");
     const char *name = argv[optind];
-    check_name(name);
+    check_ipc_name(name);
     long size = optind + 1 < argc
                     ? parse_long(argv[optind + 1], 0, LONG_MAX, "SIZE") : -1;
 

@@ -25,20 +25,6 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
-/* A portable name is "/" and 1..NAME_MAX characters without a slash. */
-static void check_name(const char *name)
-{
-    if (name[0] != '/')
-        usage_error("NAME '%s': must start with '/'", name);
-    if (name[1] == '\0')
-        usage_error("NAME '/': needs at least one character after '/'");
-    if (strchr(name + 1, '/') != NULL)
-        usage_error("NAME '%s': no '/' allowed after the first", name);
-    if (strlen(name + 1) > NAME_MAX)
-        usage_error("NAME: %zu characters after '/', more than NAME_MAX (%d)",
-                    strlen(name + 1), NAME_MAX);
-}
-
 int main(int argc, char *argv[])
 {
     lab_init(argc, argv, "[-v] NAME");
@@ -48,7 +34,7 @@ int main(int argc, char *argv[])
     if (argc > 2 + verbose)
         usage_error("too many arguments");
     const char *name = argv[1 + verbose];
-    check_name(name);
+    check_ipc_name(name);
 
     int fd = shm_open(name, O_RDONLY, 0);
     if (fd == -1)

@@ -29,20 +29,6 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
-/* A portable name is "/" and 1..NAME_MAX characters without a slash. */
-static void check_name(const char *name)
-{
-    if (name[0] != '/')
-        usage_error("NAME '%s': must start with '/'", name);
-    if (name[1] == '\0')
-        usage_error("NAME '/': needs at least one character after '/'");
-    if (strchr(name + 1, '/') != NULL)
-        usage_error("NAME '%s': no '/' allowed after the first", name);
-    if (strlen(name + 1) > NAME_MAX)
-        usage_error("NAME: %zu characters after '/', more than NAME_MAX (%d)",
-                    strlen(name + 1), NAME_MAX);
-}
-
 /* How many of the bytes p[from..to) are 0. */
 static size_t count_zeros(const char *p, size_t from, size_t to)
 {
@@ -70,7 +56,7 @@ int main(int argc, char *argv[])
     if (argc - optind > 2)
         usage_error("too many arguments");
     const char *name = argv[optind];
-    check_name(name);
+    check_ipc_name(name);
     /* SIZE_MAX/2: mremap and mmap refuse anything near the address space. */
     size_t new_size = (size_t)parse_long(argv[optind + 1], 0, LONG_MAX / 2, "SIZE");
 

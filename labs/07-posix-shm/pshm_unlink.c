@@ -18,20 +18,6 @@
 #include <fcntl.h>
 #include <sys/mman.h>
 
-/* A portable name is "/" and 1..NAME_MAX characters without a slash. */
-static void check_name(const char *name)
-{
-    if (name[0] != '/')
-        usage_error("NAME '%s': must start with '/'", name);
-    if (name[1] == '\0')
-        usage_error("NAME '/': needs at least one character after '/'");
-    if (strchr(name + 1, '/') != NULL)
-        usage_error("NAME '%s': no '/' allowed after the first", name);
-    if (strlen(name + 1) > NAME_MAX)
-        usage_error("NAME: %zu characters after '/', more than NAME_MAX (%d)",
-                    strlen(name + 1), NAME_MAX);
-}
-
 int main(int argc, char *argv[])
 {
     lab_init(argc, argv, "NAME");
@@ -39,7 +25,7 @@ int main(int argc, char *argv[])
         usage_error("missing NAME");
     if (argc > 2)
         usage_error("too many arguments");
-    check_name(argv[1]);
+    check_ipc_name(argv[1]);
     if (shm_unlink(argv[1]) == -1)
         die(argv[1]);
     printf("unlinked\n");

@@ -39,7 +39,7 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 
-#define MAX_PAGES 4096
+#define MAX_PAGES 1024
 
 static long page;
 static const char *path;

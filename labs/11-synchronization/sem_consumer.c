@@ -148,9 +148,7 @@ int main(int argc, char *argv[])
     if (argc - optind > 2)
         usage_error("too many arguments");
     const char *name = argv[optind], *out_path = argv[optind + 1];
-    if (name[0] != '/' || name[1] == '\0' || strchr(name + 1, '/') != NULL ||
-        strlen(name) > NAME_MAX)
-        usage_error("NAME: '%s' must be '/' and a file name", name);
+    check_ipc_name(name);
 
     /* Ctrl-C and kill end the wait with EINTR (no SA_RESTART), not death,
      * so the exit handler can remove the name. */

@@ -135,9 +135,7 @@ int main(int argc, char *argv[])
     if (argc - optind > 2)
         usage_error("too many arguments");
     const char *name = argv[optind], *in_path = argv[optind + 1];
-    if (name[0] != '/' || name[1] == '\0' || strchr(name + 1, '/') != NULL ||
-        strlen(name) > NAME_MAX)
-        usage_error("NAME: '%s' must be '/' and a file name", name);
+    check_ipc_name(name);
 
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
