@@ -41,7 +41,7 @@ export LAB_BUILD := $(BUILD)
 export ASAN_OPTIONS := handle_segv=0:handle_sigbus=0:allow_user_segv_handler=1:detect_leaks=1
 export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
 
-.PHONY: all tests check grade handouts report bench plots clean help deps-check deps-grade deps-docs deps-plots
+.PHONY: all tests check grade valgrind handouts report bench plots clean help deps-check deps-grade deps-docs deps-plots
 all: $(PROGS)
 
 tests: $(PROGS) $(TESTS)
@@ -91,6 +91,10 @@ bench: all
 plots: | deps-plots
 	@scripts/plots
 
+# Every graded run and Check test with the lab programs under valgrind.
+valgrind: tests
+	@scripts/valgrind $(LAB)
+
 clean:
 	rm -rf $(BUILD)
 
@@ -101,5 +105,6 @@ help:
 	@echo "make handouts   build the handouts into $(BUILD)/handouts/"
 	@echo "make report     run the experiments and write $(BUILD)/report/report.html"
 	@echo "make bench      run the IPC benchmark (BENCH=full: the long run); make plots"
+	@echo "make valgrind   the same items with the lab programs under valgrind"
 	@echo "make clean      remove $(BUILD)/"
 	@echo "Variables: CC=clang, CFLAGS=..., SANITIZE=address,undefined, LAB=01 (or LAB=\"03 04\"), BUILD=dir"
