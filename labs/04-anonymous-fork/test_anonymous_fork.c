@@ -11,6 +11,7 @@
 #include "testlib.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,6 +178,128 @@ START_TEST(test_child_is_reaped)
 }
 END_TEST
 
+/* The line of /proc/self/maps whose range starts at addr. */
+static void maps_line_of(const void *addr, char *buf, size_t size)
+{
+    char start[32];
+    snprintf(start, sizeof start, "%lx-", (unsigned long)addr);
+    FILE *f = fopen("/proc/self/maps", "r");
+    ck_assert_ptr_nonnull(f);
+    buf[0] = '\0';
+    while (fgets(buf, (int)size, f))
+        if (strncmp(buf, start, strlen(start)) == 0)
+            break;
+    fclose(f);
+    ck_assert_msg(strncmp(buf, start, strlen(start)) == 0,
+                  "no line for %p in /proc/self/maps", addr);
+    buf[strcspn(buf, "\n")] = '\0';
+}
+
+// does a shared anonymous region start zero-filled, as a kernel shmem file?
+START_TEST(test_shared_anonymous_region_is_zeroed_shmem)
+{
+    size_t len = 3 * (size_t)lab_page();
+    unsigned char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+                            MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    ck_assert_ptr_ne(p, MAP_FAILED);
+    // every byte of a fresh region reads as zero
+    for (size_t i = 0; i < len; i++)
+        ck_assert_msg(p[i] == 0, "byte %zu is %d", i, p[i]);
+    // the kernel backs it with a file of its internal shmem file system
+    char line[512];
+    maps_line_of(p, line, sizeof line);
+    ck_assert_msg(strstr(line, "/dev/zero (deleted)") != NULL, "maps: %s", line);
+    ck_assert_int_eq(munmap(p, len), 0);
+    LAB_REPORT("X3", "confirmed", "all %zu bytes of a new MAP_SHARED|"
+               "MAP_ANONYMOUS region read as zero", len);
+    LAB_REPORT("X5", "confirmed", "/proc/self/maps shows the region as '%s'",
+               strstr(line, "/dev/zero"));
+}
+END_TEST
+
+/* In a process forked before the region existed: open the region through
+ * /proc/PID/map_files, as `uid` (-1: unchanged), and say what it saw. */
+static void try_map_files(int go, int done, uid_t uid, size_t len)
+{
+    char path[128] = "", result[128];
+    ssize_t n = read(go, path, sizeof path - 1);
+    path[n > 0 ? n : 0] = '\0';
+    if (uid != (uid_t)-1 && setuid(uid) == -1) {
+        snprintf(result, sizeof result, "setuid: %s", strerrorname_np(errno));
+    } else {
+        int fd = open(path, O_RDONLY);
+        if (fd == -1) {
+            snprintf(result, sizeof result, "open: %s", strerrorname_np(errno));
+        } else {
+            char *q = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+            snprintf(result, sizeof result, "saw: %s",
+                     q == MAP_FAILED ? "(mmap failed)" : q);
+            close(fd);
+        }
+    }
+    ck_assert_int_eq(write(done, result, strlen(result)), (ssize_t)strlen(result));
+    _exit(0);
+}
+
+/* Start a process before the region, give it the region's map_files path,
+ * and return what it saw. */
+static void ask_unrelated(uid_t uid, char *result, size_t size)
+{
+    size_t len = (size_t)lab_page();
+    int go[2], done[2];
+    ck_assert_int_eq(pipe(go), 0);
+    ck_assert_int_eq(pipe(done), 0);
+    pid_t other = fork();
+    ck_assert_int_ne(other, -1);
+    if (other == 0) {
+        close(go[1]);
+        close(done[0]);
+        try_map_files(go[0], done[1], uid, len);
+    }
+    close(go[0]);
+    close(done[1]);
+    // the region is made after the fork: `other` did not inherit it
+    char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+                   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    ck_assert_ptr_ne(p, MAP_FAILED);
+    strcpy(p, "secret");
+    char path[128];
+    snprintf(path, sizeof path, "/proc/%ld/map_files/%lx-%lx", (long)getpid(),
+             (unsigned long)p, (unsigned long)p + len);
+    ck_assert_int_eq(write(go[1], path, strlen(path)), (ssize_t)strlen(path));
+    close(go[1]);
+    ssize_t n = read(done[0], result, size - 1);
+    result[n > 0 ? n : 0] = '\0';
+    close(done[0]);
+    int status;
+    ck_assert_int_eq(waitpid(other, &status, 0), other);
+    ck_assert_int_eq(munmap(p, len), 0);
+}
+
+// can a process that did not inherit a shared anonymous region reach it?
+START_TEST(test_unrelated_process_reaches_region_only_with_privilege)
+{
+    char as_is[128], as_nobody[128] = "";
+    ask_unrelated((uid_t)-1, as_is, sizeof as_is);
+    if (geteuid() != 0) {
+        // without privilege the only way in is inheriting it across fork
+        ck_assert_msg(strncmp(as_is, "open: ", 6) == 0, "it got in: %s", as_is);
+        LAB_REPORT("X2", "confirmed", "a process forked before the region "
+                   "(not root) could not open /proc/PID/map_files: %s", as_is);
+        return;
+    }
+    // root (CAP_SYS_ADMIN) opens the region through /proc/PID/map_files ...
+    ck_assert_str_eq(as_is, "saw: secret");
+    // ... an ordinary user cannot
+    ask_unrelated(65534, as_nobody, sizeof as_nobody);
+    ck_assert_msg(strncmp(as_nobody, "open: ", 6) == 0, "nobody got in: %s",
+                  as_nobody);
+    LAB_REPORT("X2", "depends", "privilege: a process forked before the region "
+               "opened /proc/PID/map_files/START-END as root and %s; as uid "
+               "65534 the %s", as_is, as_nobody);
+}
+END_TEST
+
 // does every kind of bad input get one clear line and the right status?
 START_TEST(test_bad_input)
 {
@@ -207,6 +330,9 @@ Suite *lab_suite(void)
     tc = lab_tcase(s, "private", 10);
     tcase_add_test(tc, test_private_region_does_not_carry_stores);
     tcase_add_test(tc, test_child_store_reaches_parent_only_when_shared);
+    tc = lab_tcase(s, "region", 10);
+    tcase_add_test(tc, test_shared_anonymous_region_is_zeroed_shmem);
+    tcase_add_test(tc, test_unrelated_process_reaches_region_only_with_privilege);
     tc = lab_tcase(s, "refusals", 10);
     tcase_add_test(tc, test_bad_input);
     return s;

@@ -372,6 +372,12 @@ START_TEST(test_every_store_before_the_boundary_succeeds)
         ck_assert_int_eq(code, BUS_ADRERR);
         ck_assert_ptr_eq(addr, (void *)(v[k].map + v[k].good));
     }
+    // so the usable space was the mapped part rounded up to whole pages
+    LAB_REPORT("X4", "confirmed",
+               "file of %ld bytes mapped as 3 pages: %ld bytes usable from "
+               "offset 0 (mapped part %ld bytes), %ld from offset 1 page "
+               "(mapped part %ld bytes); the next byte raised SIGBUS each time",
+               2 * pg - 99, 2 * pg, 2 * pg - 99, pg, pg - 99);
 }
 END_TEST
 

@@ -277,6 +277,9 @@ START_TEST(test_sigsegv_codes)
     // a load where nothing is mapped any more: SEGV_MAPERR
     ck_assert_int_eq(lab_probe_read(p, &code, NULL), SIGSEGV);
     ck_assert_int_eq(code, SEGV_MAPERR);
+    LAB_REPORT("X1", "confirmed",
+               "a load from the address range after munmap raised SIGSEGV with "
+               "si_code SEGV_MAPERR (nothing mapped there any more)");
 }
 END_TEST
 
