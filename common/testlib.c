@@ -445,26 +445,51 @@ void lab_result_free(struct lab_result *r)
     memset(r, 0, sizeof *r);
 }
 
-void lab_assert_error(const struct lab_result *r, int code, const char *prog,
-                      const char *needle)
+/* The bad-input rule; messages name `cmd` (the command line, or prog). */
+static void assert_error(const struct lab_result *r, int code, const char *prog,
+                         const char *needle, const char *cmd)
 {
-    ck_assert_msg(!r->timed_out, "%s timed out", prog);
-    ck_assert_msg(r->exited, "%s was killed by signal %d, expected exit %d",
-                  prog, r->sig, code);
-    ck_assert_msg(r->code == code, "%s exited %d, expected %d (stderr: %s)",
-                  prog, r->code, code, r->err);
-    ck_assert_msg(r->out_len == 0, "%s printed on stdout: %s", prog, r->out);
+    ck_assert_msg(!r->timed_out, "%s: timed out", cmd);
+    ck_assert_msg(r->exited, "%s: killed by signal %d, expected exit %d", cmd,
+                  r->sig, code);
+    ck_assert_msg(r->code == code, "%s: exited %d, expected %d (stderr: %s)",
+                  cmd, r->code, code, r->err);
+    ck_assert_msg(r->out_len == 0, "%s: printed on stdout: %s", cmd, r->out);
     const char *nl = strchr(r->err, '\n');
     ck_assert_msg(nl != NULL && nl[1] == '\0',
-                  "%s: expected exactly one line on stderr, got: '%s'", prog,
+                  "%s: expected exactly one line on stderr, got: '%s'", cmd,
                   r->err);
     size_t n = strlen(prog);
     ck_assert_msg(strncmp(r->err, prog, n) == 0 && r->err[n] == ':' &&
                   r->err[n + 1] == ' ',
-                  "stderr does not start with '%s: ': %s", prog, r->err);
+                  "%s: stderr does not start with '%s: ': %s", cmd, prog, r->err);
     if (needle)
         ck_assert_msg(strstr(r->err, needle) != NULL,
-                      "stderr does not mention '%s': %s", needle, r->err);
+                      "%s: stderr does not mention '%s': %s", cmd, needle, r->err);
+}
+
+void lab_assert_error(const struct lab_result *r, int code, const char *prog,
+                      const char *needle)
+{
+    assert_error(r, code, prog, needle, prog);
+}
+
+void lab_expect_error(int code, const char *needle, const char *prog, ...)
+{
+    char *argv[MAX_ARGS], cmd[1024];
+    va_list ap;
+    va_start(ap, prog);
+    collect_args(argv, prog, ap);
+    va_end(ap);
+    size_t used = 0;
+    cmd[0] = '\0';
+    for (int i = 0; argv[i] != NULL && used < sizeof cmd; i++)
+        used += (size_t)snprintf(cmd + used, sizeof cmd - used, "%s%s",
+                                 i ? " " : "", argv[i]);
+    struct lab_result r;
+    lab_runv(&r, 10, NULL, argv);
+    assert_error(&r, code, prog, needle, cmd);
+    lab_result_free(&r);
 }
 
 /* ---- fault probes ------------------------------------------------------- */

@@ -101,6 +101,11 @@ int lab_obey_permissions(void);
 void lab_assert_error(const struct lab_result *r, int code, const char *prog,
                       const char *needle);
 
+/* Run prog with the NULL-terminated arguments (empty stdin, 10 s) and apply
+ * the bad-input rule of lab_assert_error(); failures name the command line. */
+void lab_expect_error(int code, const char *needle, const char *prog, ...)
+    __attribute__((sentinel));
+
 /* Start prog with pipes on stdin, stdout and stderr. */
 void lab_spawn(struct lab_proc *p, const char *prog, ...)
     __attribute__((sentinel));

@@ -88,13 +88,8 @@ END_TEST
 START_TEST(test_offset_past_end_is_refused)
 {
     lab_write_file("data.txt", data, DATA_LEN);
-    struct lab_result r;
-    lab_run(&r, 10, NULL, "map_file", "data.txt", "40", NULL);
-    lab_assert_error(&r, 1, "map_file", "data.txt");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "map_file", "data.txt", "100000000", NULL);
-    lab_assert_error(&r, 1, "map_file", "past the last byte");
-    lab_result_free(&r);
+    lab_expect_error(1, "data.txt", "map_file", "data.txt", "40", NULL);
+    lab_expect_error(1, "past the last byte", "map_file", "data.txt", "100000000", NULL);
     // nothing was written
     char *after = lab_read_file("data.txt", NULL);
     ck_assert_str_eq(after, data);
@@ -106,10 +101,7 @@ END_TEST
 START_TEST(test_empty_file_is_refused)
 {
     lab_write_file("empty", "", 0);
-    struct lab_result r;
-    lab_run(&r, 10, NULL, "map_file", "empty", NULL);
-    lab_assert_error(&r, 1, "map_file", "empty");
-    lab_result_free(&r);
+    lab_expect_error(1, "empty", "map_file", "empty", NULL);
     // the kernel's own answer, which the program avoids asking for
     int fd = open("empty", O_RDWR);
     ck_assert_int_ne(fd, -1);
@@ -123,34 +115,17 @@ END_TEST
 // does every kind of bad input get one clear line and the right status?
 START_TEST(test_bad_input)
 {
-    struct lab_result r;
     lab_write_file("data.txt", data, DATA_LEN);
     ck_assert_int_eq(mkdir("dir", 0755), 0);
 
-    lab_run(&r, 10, NULL, "map_file", NULL);
-    lab_assert_error(&r, 2, "map_file", "usage");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "map_file", "--help", NULL);
-    lab_assert_error(&r, 2, "map_file", "usage");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "map_file", "data.txt", "1", "x", "extra", NULL);
-    lab_assert_error(&r, 2, "map_file", "too many");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "map_file", "data.txt", "12abc", NULL);
-    lab_assert_error(&r, 2, "map_file", "OFFSET");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "map_file", "data.txt", "-1", NULL);
-    lab_assert_error(&r, 2, "map_file", "OFFSET");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "map_file", "data.txt", "3", "xy", NULL);
-    lab_assert_error(&r, 2, "map_file", "CHAR");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "map_file", "missing.txt", NULL);
-    lab_assert_error(&r, 1, "map_file", "missing.txt: No such file");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "map_file", "dir", NULL);
-    lab_assert_error(&r, 1, "map_file", "dir:");
-    lab_result_free(&r);
+    lab_expect_error(2, "usage", "map_file", NULL);
+    lab_expect_error(2, "usage", "map_file", "--help", NULL);
+    lab_expect_error(2, "too many", "map_file", "data.txt", "1", "x", "extra", NULL);
+    lab_expect_error(2, "OFFSET", "map_file", "data.txt", "12abc", NULL);
+    lab_expect_error(2, "OFFSET", "map_file", "data.txt", "-1", NULL);
+    lab_expect_error(2, "CHAR", "map_file", "data.txt", "3", "xy", NULL);
+    lab_expect_error(1, "missing.txt: No such file", "map_file", "missing.txt", NULL);
+    lab_expect_error(1, "dir:", "map_file", "dir", NULL);
 }
 END_TEST
 
@@ -162,10 +137,7 @@ START_TEST(test_read_only_file_is_refused)
         LAB_SKIP("running as root and cannot drop CAP_DAC_OVERRIDE");
     lab_write_file("ro.txt", data, DATA_LEN);
     ck_assert_int_eq(chmod("ro.txt", 0444), 0);
-    struct lab_result r;
-    lab_run(&r, 10, NULL, "map_file", "ro.txt", NULL);
-    lab_assert_error(&r, 1, "map_file", "Permission denied");
-    lab_result_free(&r);
+    lab_expect_error(1, "Permission denied", "map_file", "ro.txt", NULL);
 }
 END_TEST
 

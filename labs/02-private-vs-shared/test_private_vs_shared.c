@@ -138,39 +138,20 @@ END_TEST
 // does every kind of bad input get one clear line and the right status?
 START_TEST(test_bad_input)
 {
-    struct lab_result r;
     lab_write_file("data.txt", data, DATA_LEN);
     lab_write_file("empty", "", 0);
 
-    lab_run(&r, 10, NULL, "map_private", NULL);
-    lab_assert_error(&r, 2, "map_private", "usage");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "map_private", "data.txt", "x", NULL);
-    lab_assert_error(&r, 2, "map_private", "OFFSET");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "map_private", "data.txt", "40", NULL);
-    lab_assert_error(&r, 1, "map_private", "past the last byte");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "map_private", "empty", NULL);
-    lab_assert_error(&r, 1, "map_private", "empty");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "map_private", "nope", NULL);
-    lab_assert_error(&r, 1, "map_private", "nope: No such file");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "map_private", ".", NULL);
-    lab_assert_error(&r, 1, "map_private", NULL);
-    lab_result_free(&r);
+    lab_expect_error(2, "usage", "map_private", NULL);
+    lab_expect_error(2, "OFFSET", "map_private", "data.txt", "x", NULL);
+    lab_expect_error(1, "past the last byte", "map_private", "data.txt", "40", NULL);
+    lab_expect_error(1, "empty", "map_private", "empty", NULL);
+    lab_expect_error(1, "nope: No such file", "map_private", "nope", NULL);
+    lab_expect_error(1, NULL, "map_private", ".", NULL);
 
-    lab_run(&r, 10, NULL, "cow_view", NULL);
-    lab_assert_error(&r, 2, "cow_view", "usage");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "cow_view", "a", "b", NULL);
-    lab_assert_error(&r, 2, "cow_view", "too many");
-    lab_result_free(&r);
+    lab_expect_error(2, "usage", "cow_view", NULL);
+    lab_expect_error(2, "too many", "cow_view", "a", "b", NULL);
     // cow_view never overwrites an existing file
-    lab_run(&r, 10, NULL, "cow_view", "data.txt", NULL);
-    lab_assert_error(&r, 1, "cow_view", "File exists");
-    lab_result_free(&r);
+    lab_expect_error(1, "File exists", "cow_view", "data.txt", NULL);
     char *kept = lab_read_file("data.txt", NULL);
     ck_assert_str_eq(kept, data);
     free(kept);

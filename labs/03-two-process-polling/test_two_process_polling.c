@@ -145,10 +145,7 @@ END_TEST
 START_TEST(test_writer_refuses_text_longer_than_file)
 {
     lab_write_file("small.txt", "abc\n", 4);
-    struct lab_result r;
-    lab_run(&r, 10, NULL, "poll_writer", "small.txt", "hello", NULL);
-    lab_assert_error(&r, 1, "poll_writer", "does not fit");
-    lab_result_free(&r);
+    lab_expect_error(1, "does not fit", "poll_writer", "small.txt", "hello", NULL);
     char *after = lab_read_file("small.txt", NULL);
     ck_assert_str_eq(after, "abc\n");
     free(after);

@@ -303,19 +303,10 @@ END_TEST
 // does every kind of bad input get one clear line and the right status?
 START_TEST(test_bad_input)
 {
-    struct lab_result r;
-    lab_run(&r, 10, NULL, "anon_fork", "--help", NULL);
-    lab_assert_error(&r, 2, "anon_fork", "usage");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "anon_fork", "--shared", NULL);
-    lab_assert_error(&r, 2, "anon_fork", "--shared: unknown option");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "anon_fork", "file", NULL);
-    lab_assert_error(&r, 2, "anon_fork", "too many arguments");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "anon_fork", "--people", "-", NULL);
-    lab_assert_error(&r, 2, "anon_fork", "unknown option");
-    lab_result_free(&r);
+    lab_expect_error(2, "usage", "anon_fork", "--help", NULL);
+    lab_expect_error(2, "--shared: unknown option", "anon_fork", "--shared", NULL);
+    lab_expect_error(2, "too many arguments", "anon_fork", "file", NULL);
+    lab_expect_error(2, "unknown option", "anon_fork", "--people", "-", NULL);
 }
 END_TEST
 

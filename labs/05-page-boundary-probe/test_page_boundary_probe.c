@@ -491,50 +491,29 @@ START_TEST(test_page_probe_bad_input)
     // nothing was created by a refused command line
     ck_assert_int_eq(access("f", F_OK), -1);
 
-    lab_run(&r, 10, NULL, "page_probe", "dir", NULL);
-    lab_assert_error(&r, 1, "page_probe", "dir: Is a directory");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "page_probe", "missing/data.bin", NULL);
-    lab_assert_error(&r, 1, "page_probe", "No such file");
-    lab_result_free(&r);
+    lab_expect_error(1, "dir: Is a directory", "page_probe", "dir", NULL);
+    lab_expect_error(1, "No such file", "page_probe", "missing/data.bin", NULL);
 }
 END_TEST
 
 // does bad input to bus_segv get one clear line and the right status?
 START_TEST(test_bus_segv_bad_input)
 {
-    struct lab_result r;
     long page = lab_page();
     ck_assert_int_eq(mkdir("dir", 0755), 0);
     lab_write_file("empty", "", 0);
     int fd = sized_file("big", page);
     close(fd);
 
-    lab_run(&r, 10, NULL, "bus_segv", NULL);
-    lab_assert_error(&r, 2, "bus_segv", "usage");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "bus_segv", "--help", NULL);
-    lab_assert_error(&r, 2, "bus_segv", "usage");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "bus_segv", "--bogus", "empty", NULL);
-    lab_assert_error(&r, 2, "bus_segv", "unknown option");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "bus_segv", "empty", "extra", NULL);
-    lab_assert_error(&r, 2, "bus_segv", "too many");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "bus_segv", "missing.txt", NULL);
-    lab_assert_error(&r, 1, "bus_segv", "missing.txt: No such file");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "bus_segv", "dir", NULL);
-    lab_assert_error(&r, 1, "bus_segv", "dir:");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "bus_segv", "empty", NULL);
-    lab_assert_error(&r, 1, "bus_segv", "empty file");
-    lab_result_free(&r);
+    lab_expect_error(2, "usage", "bus_segv", NULL);
+    lab_expect_error(2, "usage", "bus_segv", "--help", NULL);
+    lab_expect_error(2, "unknown option", "bus_segv", "--bogus", "empty", NULL);
+    lab_expect_error(2, "too many", "bus_segv", "empty", "extra", NULL);
+    lab_expect_error(1, "missing.txt: No such file", "bus_segv", "missing.txt", NULL);
+    lab_expect_error(1, "dir:", "bus_segv", "dir", NULL);
+    lab_expect_error(1, "empty file", "bus_segv", "empty", NULL);
     // a file of a whole page has no page-1 tail and no SIGBUS at PAGE
-    lab_run(&r, 10, NULL, "bus_segv", "big", NULL);
-    lab_assert_error(&r, 1, "bus_segv", "smaller than one page");
-    lab_result_free(&r);
+    lab_expect_error(1, "smaller than one page", "bus_segv", "big", NULL);
 }
 END_TEST
 

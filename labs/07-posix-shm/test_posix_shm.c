@@ -105,9 +105,7 @@ START_TEST(test_new_object_is_empty_and_ftruncate_sizes_it)
     ck_assert(has_line(r.out, "grown from 0 to 100 bytes with ftruncate"));
     ck_assert(has_line(r.out, "new bytes that read as 0: 100 of 100"));
     lab_result_free(&r);
-    lab_run(&r, 10, NULL, "pshm_create", "-x", name, "10", NULL);
-    lab_assert_error(&r, 1, "pshm_create", "(EEXIST)");
-    lab_result_free(&r);
+    lab_expect_error(1, "(EEXIST)", "pshm_create", "-x", name, "10", NULL);
     RUN_OK(&r, "pshm_unlink", name);
     lab_result_free(&r);
     LAB_REPORT("P1", "confirmed",
@@ -247,9 +245,7 @@ START_TEST(test_data_outlives_the_writer_until_unlink)
     struct stat sb;
     ck_assert_int_eq(stat(path, &sb), -1);
     ck_assert_int_eq(errno, ENOENT);
-    lab_run(&r, 10, NULL, "pshm_read", name, NULL);
-    lab_assert_error(&r, 1, "pshm_read", "(ENOENT)");
-    lab_result_free(&r);
+    lab_expect_error(1, "(ENOENT)", "pshm_read", name, NULL);
     LAB_REPORT("P2", "confirmed",
                "/dev/shm is %s; after the writer exited the object was a "
                "64-byte file there and a new process read the text; after "
@@ -408,19 +404,10 @@ START_TEST(test_bad_names_are_refused_clearly)
                            "pshm_stat", "pshm_resize", "pshm_unlink"};
     for (size_t i = 0; i < sizeof progs / sizeof *progs; i++) {
         const char *extra = i == 1 ? "text" : i == 4 ? "10" : NULL;
-        struct lab_result r;
-        lab_run(&r, 10, NULL, progs[i], "noslash", extra, NULL);
-        lab_assert_error(&r, 2, progs[i], "must start with '/'");
-        lab_result_free(&r);
-        lab_run(&r, 10, NULL, progs[i], "/a/b", extra, NULL);
-        lab_assert_error(&r, 2, progs[i], "no '/' allowed after the first");
-        lab_result_free(&r);
-        lab_run(&r, 10, NULL, progs[i], longname, extra, NULL);
-        lab_assert_error(&r, 2, progs[i], "256 characters after '/', more than NAME_MAX (255)");
-        lab_result_free(&r);
-        lab_run(&r, 10, NULL, progs[i], "/", extra, NULL);
-        lab_assert_error(&r, 2, progs[i], "at least one character");
-        lab_result_free(&r);
+        lab_expect_error(2, "must start with '/'", progs[i], "noslash", extra, NULL);
+        lab_expect_error(2, "no '/' allowed after the first", progs[i], "/a/b", extra, NULL);
+        lab_expect_error(2, "256 characters after '/', more than NAME_MAX (255)", progs[i], longname, extra, NULL);
+        lab_expect_error(2, "at least one character", progs[i], "/", extra, NULL);
     }
 
     // glibc itself: no leading slash is accepted (as if it had one) ...
@@ -468,68 +455,34 @@ START_TEST(test_bad_input)
                            "pshm_twomaps"};
     for (size_t i = 0; i < sizeof progs / sizeof *progs; i++) {
         // no arguments, and --help: the usage line, exit 2
-        lab_run(&r, 10, NULL, progs[i], NULL);
-        lab_assert_error(&r, 2, progs[i], "usage:");
-        lab_result_free(&r);
-        lab_run(&r, 10, NULL, progs[i], "--help", NULL);
-        lab_assert_error(&r, 2, progs[i], "usage:");
-        lab_result_free(&r);
+        lab_expect_error(2, "usage:", progs[i], NULL);
+        lab_expect_error(2, "usage:", progs[i], "--help", NULL);
     }
     // extra arguments
-    lab_run(&r, 10, NULL, "pshm_read", name, "extra", NULL);
-    lab_assert_error(&r, 2, "pshm_read", "too many");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "pshm_create", name, "1", "2", NULL);
-    lab_assert_error(&r, 2, "pshm_create", "too many");
-    lab_result_free(&r);
+    lab_expect_error(2, "too many", "pshm_read", name, "extra", NULL);
+    lab_expect_error(2, "too many", "pshm_create", name, "1", "2", NULL);
     // bad numbers and modes, unknown options
-    lab_run(&r, 10, NULL, "pshm_create", name, "12abc", NULL);
-    lab_assert_error(&r, 2, "pshm_create", "SIZE");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "pshm_create", name, "-5", NULL);
-    lab_assert_error(&r, 2, "pshm_create", "SIZE");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "pshm_create", "-m", "999", name, NULL);
-    lab_assert_error(&r, 2, "pshm_create", "MODE");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "pshm_create", "-q", name, NULL);
-    lab_assert_error(&r, 2, "pshm_create", "-q");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "pshm_resize", name, "big", NULL);
-    lab_assert_error(&r, 2, "pshm_resize", "SIZE");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "pshm_hold", name, "t", "pshm_read", name, NULL);
-    lab_assert_error(&r, 2, "pshm_hold", "--");
-    lab_result_free(&r);
+    lab_expect_error(2, "SIZE", "pshm_create", name, "12abc", NULL);
+    lab_expect_error(2, "SIZE", "pshm_create", name, "-5", NULL);
+    lab_expect_error(2, "MODE", "pshm_create", "-m", "999", name, NULL);
+    lab_expect_error(2, "-q", "pshm_create", "-q", name, NULL);
+    lab_expect_error(2, "SIZE", "pshm_resize", name, "big", NULL);
+    lab_expect_error(2, "--", "pshm_hold", name, "t", "pshm_read", name, NULL);
     // an object that does not exist: ENOENT, exit 1
     const char *missing[] = {"pshm_read", "pshm_stat", "pshm_unlink", "pshm_twomaps"};
     for (size_t i = 0; i < sizeof missing / sizeof *missing; i++) {
-        lab_run(&r, 10, NULL, missing[i], name, NULL);
-        lab_assert_error(&r, 1, missing[i], "No such file or directory (ENOENT)");
-        lab_result_free(&r);
+        lab_expect_error(1, "No such file or directory (ENOENT)", missing[i], name, NULL);
     }
-    lab_run(&r, 10, NULL, "pshm_write", name, "x", NULL);
-    lab_assert_error(&r, 1, "pshm_write", "(ENOENT)");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "pshm_resize", name, "10", NULL);
-    lab_assert_error(&r, 1, "pshm_resize", "(ENOENT)");
-    lab_result_free(&r);
+    lab_expect_error(1, "(ENOENT)", "pshm_write", name, "x", NULL);
+    lab_expect_error(1, "(ENOENT)", "pshm_resize", name, "10", NULL);
 
     // an object too small for the text, the list or a mapping
     RUN_OK(&r, "pshm_create", "-x", name, "4");
     lab_result_free(&r);
-    lab_run(&r, 10, NULL, "pshm_write", name, "too long", NULL);
-    lab_assert_error(&r, 1, "pshm_write", "pshm_resize it first");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "pshm_hold", name, "too long", "--", "true", NULL);
-    lab_assert_error(&r, 1, "pshm_hold", "TEXT needs 8");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "pshm_twomaps", name, NULL);
-    lab_assert_error(&r, 1, "pshm_twomaps", "the list needs");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "pshm_resize", "-r", name, "0", NULL);
-    lab_assert_error(&r, 1, "pshm_resize", "-r needs a mapping");
-    lab_result_free(&r);
+    lab_expect_error(1, "pshm_resize it first", "pshm_write", name, "too long", NULL);
+    lab_expect_error(1, "TEXT needs 8", "pshm_hold", name, "too long", "--", "true", NULL);
+    lab_expect_error(1, "the list needs", "pshm_twomaps", name, NULL);
+    lab_expect_error(1, "-r needs a mapping", "pshm_resize", "-r", name, "0", NULL);
     // a command that cannot be run: pshm_hold reports its exit status
     lab_run(&r, 10, NULL, "pshm_hold", name, "ok", "--", "./no-such-command", NULL);
     ck_assert_msg(r.exited && r.code == 0, "pshm_hold: %s", r.err);

@@ -192,9 +192,7 @@ START_TEST(test_segment_outlives_its_creator_until_removed)
     lab_result_free(&r);
     assert_gone(id);
     ck_assert_int_eq(ipcs_line(id, line, sizeof line), -1);
-    lab_run(&r, 10, NULL, "svshm_stat", ids, NULL);
-    lab_assert_error(&r, 1, "svshm_stat", "(EINVAL)");
-    lab_result_free(&r);
+    lab_expect_error(1, "(EINVAL)", "svshm_stat", ids, NULL);
     LAB_REPORT("S1", "confirmed",
                "after svshm_create exited the segment stayed (size 100, mode "
                "0640 under umask 077, nattch 0); a later process read what an "
@@ -288,10 +286,7 @@ START_TEST(test_size_is_fixed_unlike_posix_and_file_mappings)
     // the program says the same
     char projs[8];
     snprintf(projs, sizeof projs, "%d", proj);
-    struct lab_result r;
-    lab_run(&r, 10, NULL, "svshm_create", "200", "keyfile", projs, NULL);
-    lab_assert_error(&r, 1, "svshm_create", "(EINVAL)");
-    lab_result_free(&r);
+    lab_expect_error(1, "(EINVAL)", "svshm_create", "200", "keyfile", projs, NULL);
     // mremap can stretch an attachment, but the segment does not grow:
     // the page past its end raises SIGBUS
     char *a = shmat(id, NULL, 0);
@@ -384,56 +379,27 @@ END_TEST
 // does every kind of bad input get one clear line and the right status?
 START_TEST(test_bad_input)
 {
-    struct lab_result r;
     const char *progs[] = {"svshm_create", "svshm_write", "svshm_read",
                            "svshm_stat", "svshm_rm", "svshm_hold",
                            "svshm_twoattach"};
     for (size_t i = 0; i < sizeof progs / sizeof *progs; i++) {
-        lab_run(&r, 10, NULL, progs[i], NULL);
-        lab_assert_error(&r, 2, progs[i], "usage:");
-        lab_result_free(&r);
-        lab_run(&r, 10, NULL, progs[i], "--help", NULL);
-        lab_assert_error(&r, 2, progs[i], "usage:");
-        lab_result_free(&r);
+        lab_expect_error(2, "usage:", progs[i], NULL);
+        lab_expect_error(2, "usage:", progs[i], "--help", NULL);
     }
     // bad numbers, options and argument counts
-    lab_run(&r, 10, NULL, "svshm_create", "0", NULL);
-    lab_assert_error(&r, 2, "svshm_create", "SIZE");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "svshm_create", "10x", NULL);
-    lab_assert_error(&r, 2, "svshm_create", "SIZE");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "svshm_create", "-m", "8", "10", NULL);
-    lab_assert_error(&r, 2, "svshm_create", "MODE");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "svshm_create", "-z", "10", NULL);
-    lab_assert_error(&r, 2, "svshm_create", "-z");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "svshm_create", "10", "keyfile", NULL);
-    lab_assert_error(&r, 2, "svshm_create", "PROJ");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "svshm_create", "10", "keyfile", "256", NULL);
-    lab_assert_error(&r, 2, "svshm_create", "PROJ");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "svshm_create", "10", "a", "1", "extra", NULL);
-    lab_assert_error(&r, 2, "svshm_create", "too many");
-    lab_result_free(&r);
+    lab_expect_error(2, "SIZE", "svshm_create", "0", NULL);
+    lab_expect_error(2, "SIZE", "svshm_create", "10x", NULL);
+    lab_expect_error(2, "MODE", "svshm_create", "-m", "8", "10", NULL);
+    lab_expect_error(2, "-z", "svshm_create", "-z", "10", NULL);
+    lab_expect_error(2, "PROJ", "svshm_create", "10", "keyfile", NULL);
+    lab_expect_error(2, "PROJ", "svshm_create", "10", "keyfile", "256", NULL);
+    lab_expect_error(2, "too many", "svshm_create", "10", "a", "1", "extra", NULL);
     // ftok of a missing file
-    lab_run(&r, 10, NULL, "svshm_create", "10", "missing-file", "1", NULL);
-    lab_assert_error(&r, 1, "svshm_create", "missing-file: No such file");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "svshm_read", "-1", NULL);
-    lab_assert_error(&r, 2, "svshm_read", "SHMID");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "svshm_stat", "abc", NULL);
-    lab_assert_error(&r, 2, "svshm_stat", "SHMID");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "svshm_read", "1", "2", NULL);
-    lab_assert_error(&r, 2, "svshm_read", "too many");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "svshm_hold", "1", "t", "true", NULL);
-    lab_assert_error(&r, 2, "svshm_hold", "--");
-    lab_result_free(&r);
+    lab_expect_error(1, "missing-file: No such file", "svshm_create", "10", "missing-file", "1", NULL);
+    lab_expect_error(2, "SHMID", "svshm_read", "-1", NULL);
+    lab_expect_error(2, "SHMID", "svshm_stat", "abc", NULL);
+    lab_expect_error(2, "too many", "svshm_read", "1", "2", NULL);
+    lab_expect_error(2, "--", "svshm_hold", "1", "t", "true", NULL);
 
     // a segment that does not exist (a removed one): EINVAL, exit 1
     int id = CREATE("10");
@@ -442,35 +408,23 @@ START_TEST(test_bad_input)
     snprintf(ids, sizeof ids, "%d", id);
     const char *gone[] = {"svshm_read", "svshm_stat", "svshm_rm", "svshm_twoattach"};
     for (size_t i = 0; i < sizeof gone / sizeof *gone; i++) {
-        lab_run(&r, 10, NULL, gone[i], ids, NULL);
-        lab_assert_error(&r, 1, gone[i], "(EINVAL)");
-        lab_result_free(&r);
+        lab_expect_error(1, "(EINVAL)", gone[i], ids, NULL);
     }
-    lab_run(&r, 10, NULL, "svshm_write", ids, "x", NULL);
-    lab_assert_error(&r, 1, "svshm_write", "(EINVAL)");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "svshm_hold", ids, "x", "--", "true", NULL);
-    lab_assert_error(&r, 1, "svshm_hold", "(EINVAL)");
-    lab_result_free(&r);
+    lab_expect_error(1, "(EINVAL)", "svshm_write", ids, "x", NULL);
+    lab_expect_error(1, "(EINVAL)", "svshm_hold", ids, "x", "--", "true", NULL);
 
     // a text longer than the segment: refused, the segment cannot grow
     id = CREATE("4");
     snprintf(ids, sizeof ids, "%d", id);
-    lab_run(&r, 10, NULL, "svshm_write", ids, "too long", NULL);
-    lab_assert_error(&r, 1, "svshm_write", "its size is fixed");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "svshm_hold", ids, "too long", "--", "true", NULL);
-    lab_assert_error(&r, 1, "svshm_hold", "only 4");
-    lab_result_free(&r);
+    lab_expect_error(1, "its size is fixed", "svshm_write", ids, "too long", NULL);
+    lab_expect_error(1, "only 4", "svshm_hold", ids, "too long", "--", "true", NULL);
     // IPC_EXCL on an existing key: EEXIST
     key_t key;
     int proj;
     int kid = create_keyed("keyfile", 10, &key, &proj);
     char projs[8];
     snprintf(projs, sizeof projs, "%d", proj);
-    lab_run(&r, 10, NULL, "svshm_create", "-x", "10", "keyfile", projs, NULL);
-    lab_assert_error(&r, 1, "svshm_create", "(EEXIST)");
-    lab_result_free(&r);
+    lab_expect_error(1, "(EEXIST)", "svshm_create", "-x", "10", "keyfile", projs, NULL);
     ck_assert_int_eq(shmctl(kid, IPC_RMID, NULL), 0);
     ck_assert_int_eq(shmctl(id, IPC_RMID, NULL), 0);
     assert_gone(kid);

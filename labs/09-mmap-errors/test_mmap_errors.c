@@ -324,16 +324,9 @@ END_TEST
 // does bad input get one line on stderr and exit 2?
 START_TEST(test_bad_input)
 {
-    struct lab_result r;
-    lab_run(&r, 10, NULL, "mmap_errors", "extra", NULL);
-    lab_assert_error(&r, 2, "mmap_errors", "usage");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "mmap_errors", "--help", NULL);
-    lab_assert_error(&r, 2, "mmap_errors", "usage");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "mmap_errors", "-x", NULL);
-    lab_assert_error(&r, 2, "mmap_errors", "-x");
-    lab_result_free(&r);
+    lab_expect_error(2, "usage", "mmap_errors", "extra", NULL);
+    lab_expect_error(2, "usage", "mmap_errors", "--help", NULL);
+    lab_expect_error(2, "-x", "mmap_errors", "-x", NULL);
 }
 END_TEST
 

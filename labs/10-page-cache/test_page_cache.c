@@ -248,42 +248,25 @@ END_TEST
 // does every program give one clear line and the right status on bad input?
 START_TEST(test_bad_input)
 {
-    struct lab_result r;
     static const char *const progs[] = {"page_faults", "page_copies",
                                         "store_visible", "bigger_than_ram"};
     for (int i = 0; i < 4; i++) {
-        lab_run(&r, 10, NULL, progs[i], NULL);
-        lab_assert_error(&r, 2, progs[i], "usage");
-        lab_result_free(&r);
-        lab_run(&r, 10, NULL, progs[i], "--help", NULL);
-        lab_assert_error(&r, 2, progs[i], "usage");
-        lab_result_free(&r);
-        lab_run(&r, 10, NULL, progs[i], "a", "1", "extra", NULL);
-        lab_assert_error(&r, 2, progs[i], NULL);
-        lab_result_free(&r);
+        lab_expect_error(2, "usage", progs[i], NULL);
+        lab_expect_error(2, "usage", progs[i], "--help", NULL);
+        lab_expect_error(2, NULL, progs[i], "a", "1", "extra", NULL);
         // an existing file is never clobbered (O_EXCL)
         lab_write_file("exists", "keep", 4);
-        lab_run(&r, 10, NULL, progs[i], "exists", NULL);
-        lab_assert_error(&r, 1, progs[i], "File exists");
-        lab_result_free(&r);
+        lab_expect_error(1, "File exists", progs[i], "exists", NULL);
         char *kept = lab_read_file("exists", NULL);
         ck_assert_str_eq(kept, "keep");
         free(kept);
         unlink("exists");
         // a directory that does not exist
-        lab_run(&r, 10, NULL, progs[i], "no/such/file", NULL);
-        lab_assert_error(&r, 1, progs[i], "No such file");
-        lab_result_free(&r);
+        lab_expect_error(1, "No such file", progs[i], "no/such/file", NULL);
     }
-    lab_run(&r, 10, NULL, "page_faults", "x", "0", NULL);
-    lab_assert_error(&r, 2, "page_faults", "PAGES");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "page_faults", "x", "12q", NULL);
-    lab_assert_error(&r, 2, "page_faults", "PAGES");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "page_copies", "x", "5000", NULL);
-    lab_assert_error(&r, 2, "page_copies", "MIB");
-    lab_result_free(&r);
+    lab_expect_error(2, "PAGES", "page_faults", "x", "0", NULL);
+    lab_expect_error(2, "PAGES", "page_faults", "x", "12q", NULL);
+    lab_expect_error(2, "MIB", "page_copies", "x", "5000", NULL);
     // nothing was left behind by the refused runs
     ck_assert_int_eq(access("x", F_OK), -1);
 }

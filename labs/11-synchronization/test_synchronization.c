@@ -112,34 +112,15 @@ END_TEST
 // does counter_race refuse bad input with one line?
 START_TEST(test_counter_race_bad_input)
 {
-    struct lab_result r;
-    lab_run(&r, 10, NULL, "counter_race", NULL);
-    lab_assert_error(&r, 2, "counter_race", "missing MODE");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "counter_race", "--help", NULL);
-    lab_assert_error(&r, 2, "counter_race", "usage");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "counter_race", "spin", NULL);
-    lab_assert_error(&r, 2, "counter_race", "MODE");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "counter_race", "sem", "mutex", NULL);
-    lab_assert_error(&r, 2, "counter_race", "too many");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "counter_race", "-n", "0", "sem", NULL);
-    lab_assert_error(&r, 2, "counter_race", "PROCS");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "counter_race", "-n", "65", "sem", NULL);
-    lab_assert_error(&r, 2, "counter_race", "out of range");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "counter_race", "-m", "1k", "sem", NULL);
-    lab_assert_error(&r, 2, "counter_race", "ITERS");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "counter_race", "-m", NULL);
-    lab_assert_error(&r, 2, "counter_race", "needs a value");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "counter_race", "-x", "sem", NULL);
-    lab_assert_error(&r, 2, "counter_race", "unknown option");
-    lab_result_free(&r);
+    lab_expect_error(2, "missing MODE", "counter_race", NULL);
+    lab_expect_error(2, "usage", "counter_race", "--help", NULL);
+    lab_expect_error(2, "MODE", "counter_race", "spin", NULL);
+    lab_expect_error(2, "too many", "counter_race", "sem", "mutex", NULL);
+    lab_expect_error(2, "PROCS", "counter_race", "-n", "0", "sem", NULL);
+    lab_expect_error(2, "out of range", "counter_race", "-n", "65", "sem", NULL);
+    lab_expect_error(2, "ITERS", "counter_race", "-m", "1k", "sem", NULL);
+    lab_expect_error(2, "needs a value", "counter_race", "-m", NULL);
+    lab_expect_error(2, "unknown option", "counter_race", "-x", "sem", NULL);
 }
 END_TEST
 
@@ -233,12 +214,8 @@ START_TEST(test_robust_demo_without_consistent_is_unrecoverable)
     // EOWNERDEAD first, then ENOTRECOVERABLE on the next lock
     ck_assert_msg(dead && lost && dead < lost, "robust_demo -n printed: %s", r.out);
     lab_result_free(&r);
-    lab_run(&r, 10, NULL, "robust_demo", "extra", NULL);
-    lab_assert_error(&r, 2, "robust_demo", "too many");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "robust_demo", "-x", NULL);
-    lab_assert_error(&r, 2, "robust_demo", "unknown option");
-    lab_result_free(&r);
+    lab_expect_error(2, "too many", "robust_demo", "extra", NULL);
+    lab_expect_error(2, "unknown option", "robust_demo", "-x", NULL);
 }
 END_TEST
 
@@ -430,41 +407,22 @@ END_TEST
 // does sem_consumer refuse bad input, and never take over another's object?
 START_TEST(test_consumer_bad_input)
 {
-    struct lab_result r;
     char name[128];
     lab_unique_name(name, sizeof name, "taken");
-    lab_run(&r, 10, NULL, "sem_consumer", NULL);
-    lab_assert_error(&r, 2, "sem_consumer", "missing NAME");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "sem_consumer", name, NULL);
-    lab_assert_error(&r, 2, "sem_consumer", "missing OUTFILE");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "sem_consumer", name, "out", "x", NULL);
-    lab_assert_error(&r, 2, "sem_consumer", "too many");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "sem_consumer", "noslash", "out", NULL);
-    lab_assert_error(&r, 2, "sem_consumer", "NAME");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "sem_consumer", "/a/b", "out", NULL);
-    lab_assert_error(&r, 2, "sem_consumer", "NAME");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "sem_consumer", "-s", "0", name, "out", NULL);
-    lab_assert_error(&r, 2, "sem_consumer", "SLOTSIZE");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "sem_consumer", "-k", "x", name, "out", NULL);
-    lab_assert_error(&r, 2, "sem_consumer", "SLOTS");
-    lab_result_free(&r);
+    lab_expect_error(2, "missing NAME", "sem_consumer", NULL);
+    lab_expect_error(2, "missing OUTFILE", "sem_consumer", name, NULL);
+    lab_expect_error(2, "too many", "sem_consumer", name, "out", "x", NULL);
+    lab_expect_error(2, "NAME", "sem_consumer", "noslash", "out", NULL);
+    lab_expect_error(2, "NAME", "sem_consumer", "/a/b", "out", NULL);
+    lab_expect_error(2, "SLOTSIZE", "sem_consumer", "-s", "0", name, "out", NULL);
+    lab_expect_error(2, "SLOTS", "sem_consumer", "-k", "x", name, "out", NULL);
     // an output file that cannot be created: an error, and the name removed
-    lab_run(&r, 10, NULL, "sem_consumer", name, "nodir/out", NULL);
-    lab_assert_error(&r, 1, "sem_consumer", "nodir/out: No such file");
-    lab_result_free(&r);
+    lab_expect_error(1, "nodir/out: No such file", "sem_consumer", name, "nodir/out", NULL);
     ck_assert(name_gone(name));
     // a name that exists already: EEXIST, and the object is left alone
     int fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
     ck_assert_int_ne(fd, -1);
-    lab_run(&r, 10, NULL, "sem_consumer", name, "out", NULL);
-    lab_assert_error(&r, 1, "sem_consumer", "File exists");
-    lab_result_free(&r);
+    lab_expect_error(1, "File exists", "sem_consumer", name, "out", NULL);
     ck_assert(!name_gone(name));
     close(fd);
     ck_assert_int_eq(shm_unlink(name), 0);
@@ -474,43 +432,24 @@ END_TEST
 // does sem_producer refuse bad input and objects that are not a ready ring?
 START_TEST(test_producer_bad_input)
 {
-    struct lab_result r;
     char name[128];
     lab_unique_name(name, sizeof name, "notring");
     lab_write_file("in.bin", "abc", 3);
     ck_assert_int_eq(mkdir("dir", 0755), 0);
-    lab_run(&r, 10, NULL, "sem_producer", NULL);
-    lab_assert_error(&r, 2, "sem_producer", "missing NAME");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "sem_producer", "--help", NULL);
-    lab_assert_error(&r, 2, "sem_producer", "usage");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "sem_producer", name, NULL);
-    lab_assert_error(&r, 2, "sem_producer", "missing INFILE");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "sem_producer", "x", "in.bin", NULL);
-    lab_assert_error(&r, 2, "sem_producer", "NAME");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "sem_producer", name, "missing.bin", NULL);
-    lab_assert_error(&r, 1, "sem_producer", "missing.bin: No such file");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "sem_producer", name, "dir", NULL);
-    lab_assert_error(&r, 1, "sem_producer", "dir: is a directory");
-    lab_result_free(&r);
+    lab_expect_error(2, "missing NAME", "sem_producer", NULL);
+    lab_expect_error(2, "usage", "sem_producer", "--help", NULL);
+    lab_expect_error(2, "missing INFILE", "sem_producer", name, NULL);
+    lab_expect_error(2, "NAME", "sem_producer", "x", "in.bin", NULL);
+    lab_expect_error(1, "missing.bin: No such file", "sem_producer", name, "missing.bin", NULL);
+    lab_expect_error(1, "dir: is a directory", "sem_producer", name, "dir", NULL);
     // no consumer yet: the message says to start it first
-    lab_run(&r, 10, NULL, "sem_producer", name, "in.bin", NULL);
-    lab_assert_error(&r, 1, "sem_producer", "start sem_consumer first");
-    lab_result_free(&r);
+    lab_expect_error(1, "start sem_consumer first", "sem_producer", name, "in.bin", NULL);
     // an object that is not a ring (too small, then all zeros): refused
     int fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
     ck_assert_int_ne(fd, -1);
-    lab_run(&r, 10, NULL, "sem_producer", name, "in.bin", NULL);
-    lab_assert_error(&r, 1, "sem_producer", "not a sem_consumer buffer");
-    lab_result_free(&r);
+    lab_expect_error(1, "not a sem_consumer buffer", "sem_producer", name, "in.bin", NULL);
     ck_assert_int_eq(ftruncate(fd, 100000), 0);
-    lab_run(&r, 10, NULL, "sem_producer", name, "in.bin", NULL);
-    lab_assert_error(&r, 1, "sem_producer", "not a ready sem_consumer buffer");
-    lab_result_free(&r);
+    lab_expect_error(1, "not a ready sem_consumer buffer", "sem_producer", name, "in.bin", NULL);
     close(fd);
     ck_assert_int_eq(shm_unlink(name), 0);
 }

@@ -434,60 +434,27 @@ END_TEST
 // does every kind of bad input get one clear line and the right status?
 START_TEST(test_bad_input)
 {
-    struct lab_result r;
     lab_write_file("file", "x", 1);
-    lab_run(&r, 10, NULL, "ipc_bench", "--help", NULL);
-    lab_assert_error(&r, 2, "ipc_bench", "usage");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "ipc_bench", "--fast", NULL);
-    lab_assert_error(&r, 2, "ipc_bench", "--fast");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "ipc_bench", "--smoke", "--out", NULL);
-    lab_assert_error(&r, 2, "ipc_bench", "--out needs a value");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "ipc_bench", "--smoke", "--out", "missing", NULL);
-    lab_assert_error(&r, 1, "ipc_bench", "missing: No such file");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "ipc_bench", "--smoke", "--dir", "file", NULL);
-    lab_assert_error(&r, 1, "ipc_bench", "not a directory");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "ipc_bench", "--smoke", "--cpus", "x", NULL);
-    lab_assert_error(&r, 2, "ipc_bench", "--cpus");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "ipc_bench", "--smoke", "--cpus", "0,0", NULL);
-    lab_assert_error(&r, 2, "ipc_bench", "two different CPUs");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "ipc_bench", "--smoke", "--cpus", "0,99999", NULL);
-    lab_assert_error(&r, 2, "ipc_bench", "out of range");
-    lab_result_free(&r);
+    lab_expect_error(2, "usage", "ipc_bench", "--help", NULL);
+    lab_expect_error(2, "--fast", "ipc_bench", "--fast", NULL);
+    lab_expect_error(2, "--out needs a value", "ipc_bench", "--smoke", "--out", NULL);
+    lab_expect_error(1, "missing: No such file", "ipc_bench", "--smoke", "--out", "missing", NULL);
+    lab_expect_error(1, "not a directory", "ipc_bench", "--smoke", "--dir", "file", NULL);
+    lab_expect_error(2, "--cpus", "ipc_bench", "--smoke", "--cpus", "x", NULL);
+    lab_expect_error(2, "two different CPUs", "ipc_bench", "--smoke", "--cpus", "0,0", NULL);
+    lab_expect_error(2, "out of range", "ipc_bench", "--smoke", "--cpus", "0,99999", NULL);
 
-    lab_run(&r, 10, NULL, "mq_peer", NULL);
-    lab_assert_error(&r, 2, "mq_peer", "missing");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "mq_peer", "listen", "posix", "/q", "1", NULL);
-    lab_assert_error(&r, 2, "mq_peer", "recv or send");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "mq_peer", "recv", "svr4", "/q", "1", NULL);
-    lab_assert_error(&r, 2, "mq_peer", "posix or sysv");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "mq_peer", "recv", "posix", "noslash", "1", NULL);
-    lab_assert_error(&r, 2, "mq_peer", "NAME");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "mq_peer", "recv", "posix", "/q", "0", NULL);
-    lab_assert_error(&r, 2, "mq_peer", "COUNT");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "mq_peer", "recv", "posix", "/q", "1", "extra", NULL);
-    lab_assert_error(&r, 2, "mq_peer", "too many");
-    lab_result_free(&r);
+    lab_expect_error(2, "missing", "mq_peer", NULL);
+    lab_expect_error(2, "recv or send", "mq_peer", "listen", "posix", "/q", "1", NULL);
+    lab_expect_error(2, "posix or sysv", "mq_peer", "recv", "svr4", "/q", "1", NULL);
+    lab_expect_error(2, "NAME", "mq_peer", "recv", "posix", "noslash", "1", NULL);
+    lab_expect_error(2, "COUNT", "mq_peer", "recv", "posix", "/q", "0", NULL);
+    lab_expect_error(2, "too many", "mq_peer", "recv", "posix", "/q", "1", "extra", NULL);
     // a sender with nobody waiting: the queue does not exist
     char name[128];
     lab_unique_name(name, sizeof name, "none");
-    lab_run(&r, 10, NULL, "mq_peer", "send", "posix", name, "1", NULL);
-    lab_assert_error(&r, 1, "mq_peer", "No such file");
-    lab_result_free(&r);
-    lab_run(&r, 10, NULL, "mq_peer", "send", "sysv", "no.key", "1", NULL);
-    lab_assert_error(&r, 1, "mq_peer", "no.key: No such file");
-    lab_result_free(&r);
+    lab_expect_error(1, "No such file", "mq_peer", "send", "posix", name, "1", NULL);
+    lab_expect_error(1, "no.key: No such file", "mq_peer", "send", "sysv", "no.key", "1", NULL);
 }
 END_TEST
 
