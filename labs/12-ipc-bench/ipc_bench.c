@@ -1512,39 +1512,41 @@ static void copies_run(struct copies *res, int shm, int in, size_t len,
 
 /* ---- what is measured ------------------------------------------------------------- */
 
-static const struct cfg tp_cfgs[] = {
-    {"pipe", T_PIPE, 0, 0, 1, 0},
-    {"pipe", T_PIPE, 0, 0, 0, 0},
-    {"fifo", T_FIFO, 0, 0, 0, 0},
-    {"unix-socket", T_SOCK, 0, 0, 0, 0},
-    {"posix-mq", T_PMQ, 0, 0, 0, 0},
-    {"sysv-msg", T_SYSV, 0, 0, 0, 0},
-    {"ring-posix-shm", T_RING, B_POSIX, W_SPIN, 0, 0},
-    {"ring-disk-file", T_RING, B_DISK, W_SPIN, 0, 0},
-    {"ring-devshm-file", T_RING, B_DEVSHM, W_SPIN, 0, 0},
-    {"ring-sysv-shm", T_RING, B_SYSV, W_SPIN, 0, 0},
-    {"ring-anon", T_RING, B_ANON, W_SPIN, 0, 0},
-    {"ring-disk-msync", T_RING, B_DISK, W_SPIN, 0, 1},
+/* Every row has a name, so the targets below can never pick the wrong one
+ * when a row is added or moved. */
+enum { P_PIPE_SAME, P_PIPE_CROSS, P_FIFO, P_SOCK, P_PMQ, P_SYSV_MSG, P_RING,
+       P_DISK, P_DEVSHM, P_SYSV_SHM, P_ANON, P_DISK_MSYNC, NTP };
+static const struct cfg tp_cfgs[NTP] = {
+    [P_PIPE_SAME]  = {"pipe", T_PIPE, 0, 0, 1, 0},
+    [P_PIPE_CROSS] = {"pipe", T_PIPE, 0, 0, 0, 0},
+    [P_FIFO]       = {"fifo", T_FIFO, 0, 0, 0, 0},
+    [P_SOCK]       = {"unix-socket", T_SOCK, 0, 0, 0, 0},
+    [P_PMQ]        = {"posix-mq", T_PMQ, 0, 0, 0, 0},
+    [P_SYSV_MSG]   = {"sysv-msg", T_SYSV, 0, 0, 0, 0},
+    [P_RING]       = {"ring-posix-shm", T_RING, B_POSIX, W_SPIN, 0, 0},
+    [P_DISK]       = {"ring-disk-file", T_RING, B_DISK, W_SPIN, 0, 0},
+    [P_DEVSHM]     = {"ring-devshm-file", T_RING, B_DEVSHM, W_SPIN, 0, 0},
+    [P_SYSV_SHM]   = {"ring-sysv-shm", T_RING, B_SYSV, W_SPIN, 0, 0},
+    [P_ANON]       = {"ring-anon", T_RING, B_ANON, W_SPIN, 0, 0},
+    [P_DISK_MSYNC] = {"ring-disk-msync", T_RING, B_DISK, W_SPIN, 0, 1},
 };
-#define NTP (sizeof tp_cfgs / sizeof tp_cfgs[0])
 
-static const struct cfg lat_cfgs[] = {
-    {"pipe", T_PIPE, 0, 0, 1, 0},
-    {"pipe", T_PIPE, 0, 0, 0, 0},
-    {"fifo", T_FIFO, 0, 0, 0, 0},
-    {"unix-socket", T_SOCK, 0, 0, 0, 0},
-    {"posix-mq", T_PMQ, 0, 0, 0, 0},
-    {"sysv-msg", T_SYSV, 0, 0, 0, 0},
-    {"ring-posix-shm", T_RING, B_POSIX, W_FUTEX, 0, 0},
-    {"ring-posix-shm", T_RING, B_POSIX, W_SPIN, 0, 0},
-    {"ring-posix-shm", T_RING, B_POSIX, W_FUTEX, 1, 0},
-    {"ring-posix-shm", T_RING, B_POSIX, W_SPIN, 1, 0},
-    {"ring-posix-shm", T_RING, B_POSIX, W_PURE, 1, 0},
+enum { L_PIPE_SAME, L_PIPE_CROSS, L_FIFO, L_SOCK, L_PMQ, L_SYSV_MSG,
+       L_RING_FUTEX, L_RING_SPIN, L_RING_FUTEX_SAME, L_RING_SPIN_SAME,
+       L_RING_PURE_SAME, NLAT };
+static const struct cfg lat_cfgs[NLAT] = {
+    [L_PIPE_SAME]       = {"pipe", T_PIPE, 0, 0, 1, 0},
+    [L_PIPE_CROSS]      = {"pipe", T_PIPE, 0, 0, 0, 0},
+    [L_FIFO]            = {"fifo", T_FIFO, 0, 0, 0, 0},
+    [L_SOCK]            = {"unix-socket", T_SOCK, 0, 0, 0, 0},
+    [L_PMQ]             = {"posix-mq", T_PMQ, 0, 0, 0, 0},
+    [L_SYSV_MSG]        = {"sysv-msg", T_SYSV, 0, 0, 0, 0},
+    [L_RING_FUTEX]      = {"ring-posix-shm", T_RING, B_POSIX, W_FUTEX, 0, 0},
+    [L_RING_SPIN]       = {"ring-posix-shm", T_RING, B_POSIX, W_SPIN, 0, 0},
+    [L_RING_FUTEX_SAME] = {"ring-posix-shm", T_RING, B_POSIX, W_FUTEX, 1, 0},
+    [L_RING_SPIN_SAME]  = {"ring-posix-shm", T_RING, B_POSIX, W_SPIN, 1, 0},
+    [L_RING_PURE_SAME]  = {"ring-posix-shm", T_RING, B_POSIX, W_PURE, 1, 0},
 };
-#define NLAT (sizeof lat_cfgs / sizeof lat_cfgs[0])
-enum { L_PIPE_SAME, L_PIPE_CROSS, L_RING_FUTEX = 6, L_RING_SPIN, L_RING_FUTEX_SAME,
-       L_RING_SPIN_SAME, L_RING_PURE_SAME };
-enum { P_PIPE_SAME, P_PIPE_CROSS, P_RING = 6, P_DISK, P_DISK_MSYNC = 11 };
 
 #define MAXSIZES 16
 static size_t sizes[MAXSIZES];
