@@ -28,6 +28,8 @@
 #include <unistd.h>
 
 #define EXIT_USAGE 2
+/* The exit status of a kit's stub: "this part is not written yet". */
+#define EXIT_TODO 99
 
 /* The program's name for messages; set by lab_init() from argv[0]. */
 static const char *lab_prog = "lab";
@@ -145,6 +147,28 @@ static inline void check_ipc_name(const char *name)
     if (strlen(name + 1) > NAME_MAX)
         usage_error("NAME: %zu characters after '/', more than NAME_MAX (%d)",
                     strlen(name + 1), NAME_MAX);
+}
+
+/* What a solution region of the student kit does until it is written:
+ * "prog: not implemented yet: TASK" on stderr, exit 99 (EXIT_TODO), so a
+ * stub never passes, crashes or hangs. The reference programs never call it.
+ *
+ * A solution region in a lab program looks like this; the kit keeps the
+ * "//| " lines (uncommented) and drops the rest of the region:
+ *
+ *     // BEGIN SOLUTION: map the file
+ *     //| // TODO: map all LEN bytes of FD, shared and writable, ...
+ *     //| lab_todo("map FILE with mmap(MAP_SHARED)");
+ *     char *mapped = mmap(NULL, len, ...);
+ *     ...
+ *     // END SOLUTION
+ */
+__attribute__((noreturn))
+static inline void lab_todo(const char *task)
+{
+    fflush(stdout);
+    fprintf(stderr, "%s: not implemented yet: %s\n", lab_prog, task);
+    exit(EXIT_TODO);
 }
 
 /* The page size, from the kernel at run time (4 KiB on x86-64, often
