@@ -12,10 +12,18 @@ endif
 BIN      := $(BUILD)/bin
 TESTBIN  := $(BUILD)/tests
 LAB      ?=
+# LABS is the same as LAB (make kit LABS="01 03 06").
+ifneq ($(LABS),)
+override LAB := $(LABS)
+endif
+# The submission to grade (make grade SUBMISSION=path): a folder, .zip or .tar.gz.
+SUBMISSION ?=
 
 CC       ?= cc
 CFLAGS   ?= -O2 -g
-override CFLAGS += -std=c11 -Wall -Wextra -Werror -Icommon
+# Student submissions are compiled with the same warnings, not as errors.
+WERROR   ?= -Werror
+override CFLAGS += -std=c11 -Wall -Wextra $(WERROR) -Icommon
 ifneq ($(SANITIZE),)
 override CFLAGS  += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 override LDFLAGS += -fsanitize=$(SANITIZE)
@@ -41,10 +49,13 @@ export LAB_BUILD := $(BUILD)
 export ASAN_OPTIONS := handle_segv=0:handle_sigbus=0:allow_user_segv_handler=1:detect_leaks=1
 export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
 
-.PHONY: all tests check grade valgrind handouts report bench plots clean help deps-check deps-grade deps-docs deps-plots
+.PHONY: all tests testbins check grade kit handin valgrind handouts report bench plots clean help deps-check deps-grade deps-docs deps-plots
 all: $(PROGS)
 
 tests: $(PROGS) $(TESTS)
+
+# The Check binaries alone (the submission grader builds programs one by one).
+testbins: $(TESTS)
 
 $(BIN)/%: %.c common/lab.h $(FLAGS_FILE)
 	@mkdir -p $(BIN)
@@ -73,8 +84,23 @@ check: tests
 	@scripts/run $(LAB)
 
 # The same items with points: a table, "Score: X/Y", build/grade/results.json.
+# With SUBMISSION=path: a student's hand-in files graded in a fresh copy of
+# this tree (scripts/grade-submission).
+ifeq ($(SUBMISSION),)
 grade: tests | deps-grade
 	@scripts/grade $(LAB)
+else
+grade: | deps-grade
+	@scripts/grade-submission "$(SUBMISSION)" $(LAB)
+endif
+
+# The student kit (LABS="01 03 06" for some labs): build/kit/NAME/ and NAME.tar.gz.
+kit: | deps-docs
+	@scripts/kit $(LAB)
+
+# A student's hand-in archive: the files listed in HANDIN (or scripts/kit --handin).
+handin:
+	@scripts/handin
 
 # Handouts (HTML, and PDF when a PDF engine is installed) in $(BUILD)/handouts/.
 handouts: all | deps-docs
@@ -102,6 +128,9 @@ help:
 	@echo "make            build every lab program into $(BIN)/"
 	@echo "make check      run every Check test and graded run (LAB=NN-slug for one lab)"
 	@echo "make grade      the same, with points, Score: X/Y and $(BUILD)/grade/results.json"
+	@echo "make grade SUBMISSION=path   grade a student's hand-in (folder, .zip, .tar.gz)"
+	@echo "make kit        the student kit in $(BUILD)/kit/ (LABS=\"01 03 06\" for some labs)"
+	@echo "make handin     pack the hand-in files into $(BUILD)/handin.tar.gz"
 	@echo "make handouts   build the handouts into $(BUILD)/handouts/"
 	@echo "make report     run the experiments and write $(BUILD)/report/report.html"
 	@echo "make bench      run the IPC benchmark (BENCH=full: the long run); make plots"

@@ -345,6 +345,29 @@ static int pump(struct lab_proc *p, double deadline,
     return 1;
 }
 
+/* A program that stopped at a stub of the student kit, or that the grader
+ * could not build, says so in one stderr line ("prog: not implemented yet:
+ * TASK", "prog: did not compile: ...", "prog: not handed in: ..."). That line
+ * is the reason the test fails, whatever the test was waiting for. */
+static void fail_if_unwritten(const struct lab_buf *err)
+{
+    static const char *const marks[] = {": not implemented yet: ",
+                                        ": did not compile", ": not handed in"};
+    if (err->data == NULL)
+        return;
+    for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++) {
+        const char *hit = strstr(err->data, marks[i]);
+        if (hit == NULL)
+            continue;
+        const char *start = hit;
+        while (start > err->data && start[-1] != '\n')
+            start--;
+        const char *end = strchr(hit, '\n');
+        int n = end ? (int)(end - start) : (int)strlen(start);
+        ck_abort_msg("%.*s", n, start);
+    }
+}
+
 static int have_line(struct lab_proc *p)
 {
     return p->out.len > p->line_start &&
@@ -355,8 +378,10 @@ static int have_line(struct lab_proc *p)
 const char *lab_read_line(struct lab_proc *p, double timeout_s)
 {
     pump(p, now() + timeout_s * timeout_scale(), have_line);
-    if (!have_line(p))
+    if (!have_line(p)) {
+        fail_if_unwritten(&p->err);
         return NULL;
+    }
     char *start = p->out.data + p->line_start;
     char *nl = memchr(start, '\n', p->out.len - p->line_start);
     size_t n = (size_t)(nl - start);
@@ -409,6 +434,7 @@ void lab_finish(struct lab_proc *p, struct lab_result *r, double timeout_s)
     r->sig = r->signaled ? WTERMSIG(status) : 0;
     if (p->out.data == NULL) buf_add(&p->out, "", 0);
     if (p->err.data == NULL) buf_add(&p->err, "", 0);
+    fail_if_unwritten(&p->err);
     r->out = p->out.data;
     r->out_len = p->out.len;
     r->err = p->err.data;

@@ -44,6 +44,9 @@ local page = tonumber(os.getenv('PAGE') or '')
 
 local input = (PANDOC_STATE.input_files or {})[1] or 'stdin'
 local lab = os.getenv('HANDOUT_LAB')
+-- Hidden graded runs ("LAB/NAME ..."): not shown in the student edition.
+local hidden = {}
+for item in (os.getenv('HANDOUT_HIDDEN') or ''):gmatch('%S+') do hidden[item] = true end
 if lab == nil or lab == '' then
   lab = input:match('([^/]+)%.md$') or input
 end
@@ -156,6 +159,9 @@ local runs_shown = 0
 local function expected_block(name)
   local rel = 'expected/' .. lab .. '/' .. name .. '.out'
   local path = expected_dir .. '/' .. lab .. '/' .. name .. '.out'
+  if hidden[lab .. '/' .. name] and mode ~= 'instructor' then
+    return pandoc.Para({pandoc.Emph({pandoc.Str('A hidden graded run: its command and output are shown after grading.')})})
+  end
   if not exists(path) then
     warn('<!-- expected: ' .. name .. ' -->: ' .. rel .. ' does not exist')
     return error_block('the graded run ' .. rel .. ' does not exist.')
@@ -166,7 +172,7 @@ local function expected_block(name)
     if command == nil then
       if line:match('^%$ ') then
         command = line:sub(3)
-      elseif line:match('^# *timeout:') then
+      elseif line:match('^# *timeout:') or line:match('^# *hint:') then
         -- the runner's time limit: not part of the explanation
       elseif line:match('^#') then
         local text = line:gsub('^# ?', '')

@@ -60,6 +60,13 @@ int main(int argc, char *argv[])
              (long long)sb.st_size);
     size_t len = (size_t)sb.st_size;
 
+    // BEGIN SOLUTION: map the file, then close the descriptor
+    //| // TODO 1: map all LEN bytes of FD with mmap(): readable, writable and
+    //| // shared with the file (MAP_SHARED), so stores reach the file. Then
+    //| // close FD: the mapping keeps its own reference to the file.
+    //| // On failure: die("mmap") or die("close").
+    //| char *mapped = NULL;
+    //| lab_todo("map FILE with mmap(MAP_SHARED) and close the descriptor");
     char *mapped = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (mapped == MAP_FAILED)
         die("mmap");
@@ -67,6 +74,7 @@ int main(int argc, char *argv[])
     /* After mmap the descriptor is no longer needed. */
     if (close(fd) == -1)
         die("close");
+    // END SOLUTION
 
     /* Print exactly the file's bytes, read through the mapping. */
     printf("mapped %zu bytes of %s (MAP_SHARED), descriptor closed\n", len, path);
@@ -76,11 +84,17 @@ int main(int argc, char *argv[])
 
     /* One store into memory is one byte changed in the file; msync makes
      * sure it has reached the file before we say so. */
+    // BEGIN SOLUTION: store, write back, unmap
+    //| // TODO 2: store VALUE at byte OFFSET of the mapping. Then make sure the
+    //| // store has reached the file before saying so (msync with MS_SYNC),
+    //| // and unmap the LEN bytes. On failure: die("msync"), die("munmap").
+    //| lab_todo("store CHAR at OFFSET through the mapping, msync and munmap");
     mapped[offset] = value;
     if (msync(mapped, len, MS_SYNC) == -1)
         die("msync");
     if (munmap(mapped, len) == -1)
         die("munmap");
+    // END SOLUTION
     printf("stored '%c' at offset %ld, msync(MS_SYNC) done, unmapped\n", value,
            offset);
     return 0;

@@ -73,9 +73,15 @@ int main(int argc, char *argv[])
     int fd = open(path, O_RDWR);
     if (fd == -1)
         die(path);
+    // BEGIN SOLUTION: map both pages privately
+    //| // TODO 1: map the file's LEN bytes (two pages) through FD, readable,
+    //| // writable and private (MAP_PRIVATE). On failure: die("mmap MAP_PRIVATE").
+    //| char *priv = NULL;
+    //| lab_todo("map the two pages with mmap(MAP_PRIVATE)");
     char *priv = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
     if (priv == MAP_FAILED)
         die("mmap MAP_PRIVATE");
+    // END SOLUTION
 
     printf("1. MAP_PRIVATE mapping of two pages\n");
     printf("   read page 1 and page 2 through it: '%c' '%c'\n", priv[0],
@@ -87,7 +93,11 @@ int main(int argc, char *argv[])
     printf("   the mapping sees: '%c' '%c' (no store yet: it shares the cache)\n",
            priv[0], priv[page]);
 
+    // BEGIN SOLUTION: the first store into page 1
+    //| // TODO 2: store 'p' at byte 1 of the private mapping (page 1 only).
+    //| lab_todo("store 'p' into page 1 of the private mapping");
     priv[1] = 'p';
+    // END SOLUTION
     printf("   store 'p' into page 1 of the mapping (copy-on-write of page 1)\n");
 
     put_byte(writer, 0, 'C', path);
@@ -98,19 +108,35 @@ int main(int argc, char *argv[])
     printf("   the file holds:   '%c' '%c', and '%c' where the mapping stored 'p'\n",
            get_byte(fd, 0, path), get_byte(fd, page, path),
            get_byte(fd, 1, path));
+    // BEGIN SOLUTION: unmap it, map the file shared
+    //| // TODO 3: unmap the private mapping; map the same LEN bytes again, this
+    //| // time shared with the file (MAP_SHARED). On failure: die("munmap"),
+    //| // die("mmap MAP_SHARED").
+    //| char *shared = NULL;
+    //| lab_todo("unmap the private mapping and map the file MAP_SHARED");
     if (munmap(priv, len) == -1)
         die("munmap");
 
     char *shared = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (shared == MAP_FAILED)
         die("mmap MAP_SHARED");
+    // END SOLUTION
     printf("2. MAP_SHARED mapping of the same file\n");
+    // BEGIN SOLUTION: a store through the shared mapping
+    //| // TODO 4: store 'S' at byte 2 through the shared mapping; no msync.
+    //| (void)shared;
+    //| lab_todo("store 'S' through the shared mapping");
     shared[2] = 'S';
+    // END SOLUTION
     printf("   store 'S' through it, no msync\n");
     printf("   pread on another descriptor sees: '%c'\n",
            get_byte(writer, 2, path));
+    // BEGIN SOLUTION: unmap the shared mapping
+    //| // TODO 5: unmap the shared mapping (die("munmap") on failure).
+    //| lab_todo("unmap the shared mapping");
     if (munmap(shared, len) == -1)
         die("munmap");
+    // END SOLUTION
 
     if (close(fd) == -1 || close(writer) == -1)
         die("close");

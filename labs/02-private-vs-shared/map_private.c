@@ -63,14 +63,26 @@ int main(int argc, char *argv[])
     size_t len = (size_t)sb.st_size;
 
     /* The only difference from map_file.c: MAP_PRIVATE. */
+    // BEGIN SOLUTION: map the file privately
+    //| // TODO 1: map all LEN bytes of FD with mmap(), readable and writable but
+    //| // private to this process (MAP_PRIVATE). On failure: die("mmap").
+    //| char *mapped = NULL;
+    //| lab_todo("map FILE with mmap(MAP_PRIVATE)");
     char *mapped = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
     if (mapped == MAP_FAILED)
         die("mmap");
+    // END SOLUTION
     printf("mapped %zu bytes of %s (MAP_PRIVATE)\n", len, path);
 
     /* The store copies the page: from now on this process has its own. */
+    // BEGIN SOLUTION: store through the private mapping
+    //| // TODO 2: remember the byte at OFFSET in OLD, then store VALUE there
+    //| // through the mapping.
+    //| char old = 0;
+    //| lab_todo("store CHAR at OFFSET through the private mapping");
     char old = mapped[offset];
     mapped[offset] = value;
+    // END SOLUTION
     printf("stored '%c' at offset %ld; the mapping now holds:\n", value, offset);
     print_bytes(mapped, len);
 
@@ -89,8 +101,12 @@ int main(int argc, char *argv[])
            file[offset] == old ? "unchanged" : "CHANGED");
 
     free(file);
+    // BEGIN SOLUTION: unmap
+    //| // TODO 3: unmap the LEN bytes (die("munmap") on failure).
+    //| lab_todo("unmap the private mapping");
     if (munmap(mapped, len) == -1)
         die("munmap");
+    // END SOLUTION
     if (close(fd) == -1)
         die("close");
     return 0;

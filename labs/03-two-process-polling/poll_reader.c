@@ -94,9 +94,16 @@ int main(int argc, char *argv[])
         fail(EXIT_FAILURE, path, "empty file: nothing to map");
     size_t len = (size_t)sb.st_size;
 
+    // BEGIN SOLUTION: map the file shared, read-only
+    //| // TODO 1: map all LEN bytes of FD with mmap(): read-only, but shared with
+    //| // the file (MAP_SHARED), so that B's stores show up here. Keep FD open:
+    //| // it is needed for flock() later. On failure: die("mmap").
+    //| const char *region = NULL;
+    //| lab_todo("map FILE read-only with mmap(MAP_SHARED)");
     const char *region = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
     if (region == MAP_FAILED)
         die("mmap");
+    // END SOLUTION
     /* The descriptor stays open only for flock(): the mapping does not need
      * it (the source closes it here). */
 
@@ -124,6 +131,12 @@ int main(int argc, char *argv[])
            POLL_NS / 1000000, timeout);
     fflush(stdout);
 
+    // BEGIN SOLUTION: poll the mapping until it changes
+    //| // TODO 2: look at the mapping every POLL_NS nanoseconds (nanosleep) until
+    //| // its LEN bytes differ from SEEN. Give up after TIMEOUT seconds (use now())
+    //| // with: fail(EXIT_FAILURE, path, "no change within %ld s", timeout).
+    //| (void)now;
+    //| lab_todo("poll the mapping until it differs from what was seen");
     double deadline = now() + (double)timeout;
     struct timespec tick = {0, POLL_NS};
     while (memcmp(seen, region, len) == 0) {
@@ -131,9 +144,16 @@ int main(int argc, char *argv[])
             fail(EXIT_FAILURE, path, "no change within %ld s", timeout);
         nanosleep(&tick, NULL);
     }
+    // END SOLUTION
 
     /* Something changed: B has started writing and holds its lock. Wait for
      * B to finish (its lock to go) before looking at the bytes. */
+    // BEGIN SOLUTION: wait for B, then find what changed
+    //| // TODO 3: take a shared flock() on FD (it waits while B holds its lock),
+    //| // find FIRST and LAST, the first and last offsets where the mapping
+    //| // differs from SEEN, copy the mapping into SEEN, and unlock.
+    //| size_t first = 0, last = 0;
+    //| lab_todo("lock, find the changed bytes, copy the view, unlock");
     if (flock(fd, LOCK_SH) == -1)
         die("flock");
     size_t first = len, last = 0;
@@ -147,12 +167,17 @@ int main(int argc, char *argv[])
     memcpy(seen, region, len);
     if (flock(fd, LOCK_UN) == -1)
         die("flock");
+    // END SOLUTION
     printf("changed: bytes %zu to %zu\n", first, last);
     print_view(2, seen, len);
 
     free(seen);
+    // BEGIN SOLUTION: unmap
+    //| // TODO 4: unmap the LEN bytes (die("munmap") on failure).
+    //| lab_todo("unmap the mapping");
     if (munmap((void *)region, len) == -1)
         die("munmap");
+    // END SOLUTION
     if (close(fd) == -1)
         die("close");
     return 0;

@@ -53,6 +53,13 @@ int main(int argc, char *argv[])
         fail(EXIT_FAILURE, path, "TEXT of %zu bytes does not fit in %zu bytes",
              text_len, len);
 
+    // BEGIN SOLUTION: map, lock, store TEXT, unmap, unlock
+    //| // TODO: map all LEN bytes of FD shared and writable (mmap, MAP_SHARED);
+    //| // take an exclusive flock() on FD; copy the TEXT_LEN bytes of TEXT to the
+    //| // start of the mapping; unmap it; then release the lock, so a reader that
+    //| // waits for the lock sees all of TEXT or none of it.
+    //| // On failure: die("mmap"), die("flock"), die("munmap").
+    //| lab_todo("map FILE MAP_SHARED, lock it, store TEXT at offset 0, unmap, unlock");
     char *region = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (region == MAP_FAILED)
         die("mmap");
@@ -66,6 +73,7 @@ int main(int argc, char *argv[])
         die("munmap");
     if (flock(fd, LOCK_UN) == -1)
         die("flock");
+    // END SOLUTION
     if (close(fd) == -1)
         die("close");
     printf("wrote %zu bytes at offset 0 of %s (MAP_SHARED), unmapped\n",

@@ -52,6 +52,18 @@ static int demo;
  * the source does), then read and answer through the region. */
 static void child(int go_fd, void *region, size_t len, int use_people)
 {
+    // BEGIN SOLUTION: the child waits for the token, reads, answers, unmaps
+    //| // TODO 3: wait for the parent: in --demo mode (DEMO set) sleep 2 s with
+    //| // --people, else 1 s; otherwise read one byte (the token) from GO_FD
+    //| // (die_child("read token from parent") if that fails). Then, with
+    //| // USE_PEOPLE, print the first 5 records' ages, one line each:
+    //| //     child read: the N people's age is AGE      (N from 1)
+    //| // and store 100 as the first record's age; without it, print
+    //| //     child got a message: TEXT                 ("(empty)" if TEXT is "")
+    //| // and write "hi, dad, this is son" into the region. Then unmap the region
+    //| // (die_child("munmap")). The child must use die_child, never die.
+    //| (void)go_fd; (void)region; (void)len; (void)use_people;
+    //| lab_todo("the child: wait for the token, read and answer through the region");
     char token;
     if (demo)
         sleep(use_people ? 2 : 1);
@@ -71,6 +83,7 @@ static void child(int go_fd, void *region, size_t len, int use_people)
     /* The mapping would go at exit anyway; the source unmaps explicitly. */
     if (munmap(region, len) == -1)
         die_child("munmap");
+    // END SOLUTION
     fflush(stdout);
     _exit(EXIT_SUCCESS);
 }
@@ -98,10 +111,18 @@ int main(int argc, char *argv[])
      * it. fd -1 and offset 0: there is no file. */
     size_t len = use_people ? sizeof(people) * RECORDS : BUF_SIZE;
     int share = private ? MAP_PRIVATE : MAP_SHARED;
+    // BEGIN SOLUTION: map an anonymous region before fork
+    //| // TODO 1: map LEN bytes of anonymous memory (no file: fd -1, offset 0),
+    //| // readable and writable, shared or private as SHARE says.
+    //| // On failure: die("mmap").
+    //| void *region = NULL;
+    //| (void)share;
+    //| lab_todo("map an anonymous region with mmap(MAP_ANONYMOUS)");
     void *region = mmap(NULL, len, PROT_READ | PROT_WRITE,
                         share | MAP_ANONYMOUS, -1, 0);
     if (region == MAP_FAILED)
         die("mmap");
+    // END SOLUTION
     if (use_people)
         printf("%s|MAP_ANONYMOUS region of %d people records (%zu bytes), "
                "then fork\n", private ? "MAP_PRIVATE" : "MAP_SHARED", RECORDS,
@@ -111,6 +132,15 @@ int main(int argc, char *argv[])
                private ? "MAP_PRIVATE" : "MAP_SHARED", len);
     fflush(stdout);  /* or the child would print this line a second time */
 
+    // BEGIN SOLUTION: a pipe for the token, then fork
+    //| // TODO 2: make a pipe GO (the parent writes the token into go[1], the
+    //| // child reads it from go[0]); fork; the child closes go[1] and calls
+    //| // child(go[0], region, len, use_people), which never returns; the parent
+    //| // closes go[0]. On failure: die("pipe"), die("fork").
+    //| int go[2] = {-1, -1};
+    //| pid_t pid = -1;
+    //| (void)child;
+    //| lab_todo("make the token pipe and fork the child");
     int go[2];
     if (pipe(go) == -1)
         die("pipe");
@@ -122,11 +152,17 @@ int main(int argc, char *argv[])
         child(go[0], region, len, use_people);
     }
     close(go[0]);
+    // END SOLUTION
     if (verbose)
         fprintf(stderr, "anon_fork: parent pid %ld, child pid %ld\n",
                 (long)getpid(), (long)pid);
 
     /* The parent's store, after fork as in the sources. */
+    // BEGIN SOLUTION: the parent stores into the region
+    //| // TODO 4: with USE_PEOPLE, fill the RECORDS records: record i gets the
+    //| // name "b", "c", ... (one letter, NUL-padded) and the age 20 + i; without
+    //| // it, write the string "hi, this is father" into the region.
+    //| lab_todo("the parent: store the records or the message into the region");
     if (use_people) {
         people *p = region;
         for (int i = 0; i < RECORDS; i++) {
@@ -137,9 +173,17 @@ int main(int argc, char *argv[])
     } else {
         snprintf(region, BUF_SIZE, "%s", "hi, this is father");
     }
+    // END SOLUTION
 
     /* Tell the child to look (--demo: it is sleeping instead), then wait
      * until it has answered and exited. */
+    // BEGIN SOLUTION: hand the child the token, wait for it
+    //| // TODO 5: in --demo mode sleep 5 s (--people) or 2 s instead of the token;
+    //| // otherwise write one byte to go[1] (die("write token to child")). Close
+    //| // go[1], then wait for the child with waitpid() into STATUS.
+    //| int status = 0;
+    //| (void)go; (void)pid;
+    //| lab_todo("give the child the token and wait for it with waitpid");
     if (demo)
         sleep(use_people ? 5 : 2);
     else if (write(go[1], "g", 1) != 1)
@@ -148,6 +192,7 @@ int main(int argc, char *argv[])
     int status;
     if (waitpid(pid, &status, 0) == -1)
         die("waitpid");
+    // END SOLUTION
 
     if (use_people) {
         printf("parent read: the first people's age is %d\n",
@@ -157,10 +202,15 @@ int main(int argc, char *argv[])
         const char *msg = region;
         printf("parent got a message: %.*s\n", BUF_SIZE, msg[0] ? msg : "(empty)");
     }
+    // BEGIN SOLUTION: unmap
+    //| // TODO 6: unmap the region (die("munmap")); with USE_PEOPLE, then print
+    //| // the line "umap ok".
+    //| lab_todo("unmap the region");
     if (munmap(region, len) == -1)
         die("munmap");
     if (use_people)
         printf("umap ok\n");
+    // END SOLUTION
 
     /* The child has been reaped: there is no zombie, and no other child. */
     errno = 0;

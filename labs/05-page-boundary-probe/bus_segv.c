@@ -158,6 +158,16 @@ int main(int argc, char *argv[])
 
     /* Reserve the mapping and one guard page after it, inaccessible, then
      * map two pages of the file over the start of the reservation. */
+    // BEGIN SOLUTION: reserve a guard page, map two pages of the file over it
+    //| // TODO 1: LEN is two pages. Reserve LEN plus one page of address space
+    //| // that nothing may touch (anonymous, private, PROT_NONE, MAP_NORESERVE;
+    //| // die("mmap (reservation)")), then map LEN bytes of FD from offset 0,
+    //| // readable, writable and shared, exactly over the start of the
+    //| // reservation (MAP_FIXED at BASE; die("mmap")), and close FD.
+    //| size_t len = 2 * (size_t)page;
+    //| char *base = NULL, *map = NULL;
+    //| (void)base;
+    //| lab_todo("reserve two pages plus a PROT_NONE guard page; map the file over them with MAP_FIXED");
     size_t len = 2 * (size_t)page;
     char *base = mmap(NULL, len + (size_t)page, PROT_NONE,
                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -169,6 +179,7 @@ int main(int argc, char *argv[])
         die("mmap");
     if (close(fd) == -1)
         die("close");
+    // END SOLUTION
     if (verbose)
         fprintf(stderr, "%s: mapping at %p, guard page at %p\n", lab_prog,
                 (void *)map, (void *)(map + len));
@@ -204,8 +215,12 @@ int main(int argc, char *argv[])
             fprintf(stderr, "%s: si_addr %p\n", lab_prog, (void *)fault_addr);
     }
 
+    // BEGIN SOLUTION: unmap
+    //| // TODO 2: unmap the whole reservation, guard page included (die("munmap")).
+    //| lab_todo("unmap the reservation and the guard page");
     if (munmap(base, len + (size_t)page) == -1)
         die("munmap");
+    // END SOLUTION
     /* The stores changed neither the file's size nor its bytes. */
     if (stat(path, &sb) == -1)
         die(path);

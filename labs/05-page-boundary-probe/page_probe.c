@@ -190,6 +190,21 @@ int main(int argc, char *argv[])
     printf("file size is %lld\n", (long long)sb.st_size);
 
     /* Reserve the mapping and one guard page after it, inaccessible. */
+    // BEGIN SOLUTION: reserve a guard page, map the file over the reservation
+    //| // TODO 1: LEN is MAP_PAGES pages. Reserve LEN plus one page of address
+    //| // space that nothing may touch: an anonymous, private, PROT_NONE mapping
+    //| // (MAP_NORESERVE); die("mmap (reservation)") on failure. Then map LEN
+    //| // bytes of FD from OFFSET, readable, writable and shared, exactly over the
+    //| // start of the reservation (MAP_FIXED at BASE), so the page after it is
+    //| // the inaccessible guard page. If that mmap fails with EINVAL because
+    //| // OFFSET is not a multiple of the page size, print
+    //| //   mmap of 3 pages from offset OFFSET: Invalid argument (EINVAL): the offset is not a multiple of the page size
+    //| // and stop with fail(EXIT_FAILURE, "mmap", "offset %ld: %s (%s)", ...);
+    //| // any other failure: die("mmap"). Finally close FD (die("close")).
+    //| size_t len = MAP_PAGES * (size_t)page;
+    //| char *base = NULL, *map = NULL;
+    //| (void)base;
+    //| lab_todo("reserve the mapping plus a PROT_NONE guard page; map the file over it with MAP_FIXED");
     size_t len = MAP_PAGES * (size_t)page;
     char *base = mmap(NULL, len + (size_t)page, PROT_NONE,
                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -214,6 +229,7 @@ int main(int argc, char *argv[])
     /* The mapping keeps the file open; the descriptor is no longer needed. */
     if (close(fd) == -1)
         die("close");
+    // END SOLUTION
     if (verbose)
         fprintf(stderr, "%s: mapping at %p, guard page at %p\n", lab_prog,
                 (void *)map, (void *)(map + len));
@@ -232,6 +248,17 @@ int main(int argc, char *argv[])
     /* Walk the page boundaries as the source does. */
     if (!raw)
         catch_faults();
+    // BEGIN SOLUTION: walk the page boundaries
+    //| // TODO 2: the mapping holds PER_PAGE = PAGE / sizeof(struct people) records
+    //| // a page. For pages p = 1, 2, 3: store age 100 (store_age) into the
+    //| // second-to-last record of page p, then print "access page p over"; into
+    //| // the last record of page p, then print
+    //| //   access page p edge over, now begin to access page p+1
+    //| // and then into the first record of page p+1. Stop at the first store
+    //| // that faults, with SIG set to the signal store_age() returned.
+    //| int sig = 0;
+    //| (void)store_age;
+    //| lab_todo("walk the page boundaries, storing into the records at each edge");
     volatile struct people *people = (volatile struct people *)map;
     long per_page = page / (long)sizeof(struct people);
     int sig = 0;
@@ -245,6 +272,7 @@ int main(int argc, char *argv[])
                p + 1);
         sig = store_age(people, per_page * p);
     }
+    // END SOLUTION
 
     if (sig != 0) {
         long at = (long)(fault_addr - map);
@@ -256,7 +284,11 @@ int main(int argc, char *argv[])
     } else {
         printf("no store faulted\n");
     }
+    // BEGIN SOLUTION: unmap
+    //| // TODO 3: unmap the whole reservation, guard page included (die("munmap")).
+    //| lab_todo("unmap the reservation and the guard page");
     if (munmap(base, len + (size_t)page) == -1)
         die("munmap");
+    // END SOLUTION
     return 0;
 }

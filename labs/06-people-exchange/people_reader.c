@@ -61,6 +61,14 @@ int main(int argc, char *argv[])
         fail(EXIT_FAILURE, path, "%zu records would reach past the file's "
              "last page", (size_t)MAP_RECORDS);
 
+    // BEGIN SOLUTION: map 10 records read-only, print them, unmap
+    //| // TODO: map MAP_LEN bytes (MAP_RECORDS records) of FD read-only and shared
+    //| // (die("mmap")), close FD (die("close")), print every record as
+    //| //     name: NAME age AGE;
+    //| // where NAME is the record's name field (4 bytes, NUL-padded: a name of
+    //| // 4 letters has no NUL at all), then unmap (die("munmap")).
+    //| (void)map_len;
+    //| lab_todo("map the 10 records read-only and print them");
     const people *p_map = mmap(NULL, map_len, PROT_READ, MAP_SHARED, fd, 0);
     if (p_map == MAP_FAILED)
         die("mmap");
@@ -72,5 +80,6 @@ int main(int argc, char *argv[])
 
     if (munmap((void *)p_map, map_len) == -1)
         die("munmap");
+    // END SOLUTION
     return 0;
 }

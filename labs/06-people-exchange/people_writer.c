@@ -78,6 +78,13 @@ int main(int argc, char *argv[])
         die(path);
     if (!S_ISREG(sb.st_mode))
         fail(EXIT_FAILURE, path, "not a regular file");
+    // BEGIN SOLUTION: size the file to 5 records, map 10
+    //| // TODO 1: make the file exactly FILE_RECORDS records long (ftruncate;
+    //| // die(path) on failure). Then map MAP_LEN bytes (MAP_RECORDS records,
+    //| // twice the file) of FD, readable, writable and shared (die("mmap")), and
+    //| // close FD (die("close")).
+    //| people *p_map = NULL;
+    //| lab_todo("size FILE to 5 records and map 10 records of it MAP_SHARED");
     if (ftruncate(fd, (off_t)(sizeof(people) * FILE_RECORDS)) == -1)
         die(path);
 
@@ -89,12 +96,19 @@ int main(int argc, char *argv[])
         die("mmap");
     if (close(fd) == -1)
         die("close");
+    // END SOLUTION
 
+    // BEGIN SOLUTION: write the 10 records
+    //| // TODO 2: write all MAP_RECORDS records through the mapping: record i gets
+    //| // the name "b", "c", ... "k" (one letter, the rest of the 4 bytes zero) and
+    //| // the age 20 + i.
+    //| lab_todo("write the 10 records through the mapping");
     for (int i = 0; i < MAP_RECORDS; i++) {
         memset(p_map[i].name, 0, sizeof p_map[i].name);
         p_map[i].name[0] = (char)('b' + i);  /* "b", "c", ... "k" */
         p_map[i].age = 20 + i;
     }
+    // END SOLUTION
     printf("%s: %zu bytes (%d records), mapped %zu bytes (%d records)\n", path,
            sizeof(people) * FILE_RECORDS, FILE_RECORDS, map_len, MAP_RECORDS);
     printf("initialize over\n");
@@ -116,6 +130,12 @@ int main(int argc, char *argv[])
     }
 
     /* Write the page back: this zeroes its part past the end of the file. */
+    // BEGIN SOLUTION: write back (--sync) and unmap
+    //| // TODO 3: with --sync (SYNC_FIRST), write the mapping back to the file with
+    //| // msync(MS_SYNC) (die("msync")) and print "msync(MS_SYNC) done". Then
+    //| // unmap the MAP_LEN bytes (die("munmap")).
+    //| (void)sync_first;
+    //| lab_todo("msync with --sync, then munmap");
     if (sync_first) {
         if (msync(p_map, map_len, MS_SYNC) == -1)
             die("msync");
@@ -123,6 +143,7 @@ int main(int argc, char *argv[])
     }
     if (munmap(p_map, map_len) == -1)
         die("munmap");
+    // END SOLUTION
     printf("umap ok\n");
     return 0;
 }
