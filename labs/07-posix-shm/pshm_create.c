@@ -64,6 +64,15 @@ int main(int argc, char *argv[])
                     ? parse_long(argv[optind + 1], 0, LONG_MAX, "SIZE") : -1;
 
     /* Create with O_EXCL; without -x, fall back to an existing object. */
+    // BEGIN SOLUTION: create the object, or open the existing one
+    //| // TODO 1: create NAME read-write with O_CREAT|O_EXCL and MODE (shm_open).
+    //| // If it exists already (EEXIST) and -x was not given (EXCL is 0), open the
+    //| // existing object read-write instead and set CREATED to 0. Any other
+    //| // failure: die(name).
+    //| int created = 1;
+    //| int fd = -1;
+    //| (void)excl;
+    //| lab_todo("create NAME with shm_open(O_CREAT|O_EXCL), or open it if it exists");
     int created = 1;
     int fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, mode);
     if (fd == -1 && errno == EEXIST && !excl) {
@@ -72,6 +81,7 @@ int main(int argc, char *argv[])
     }
     if (fd == -1)
         die(name);
+    // END SOLUTION
 
     struct stat sb;
     if (fstat(fd, &sb) == -1)
@@ -89,8 +99,12 @@ int main(int argc, char *argv[])
 
     /* A size given: set it with ftruncate, as for any file. */
     if (size >= 0) {
+        // BEGIN SOLUTION: set the size
+        //| // TODO 2: set the object's size to SIZE bytes (die("ftruncate")).
+        //| lab_todo("set the object's size with ftruncate");
         if (ftruncate(fd, size) == -1)
             die("ftruncate");
+        // END SOLUTION
         if (fstat(fd, &sb) == -1)
             die("fstat");
         printf("ftruncate: size %lld\n", (long long)sb.st_size);

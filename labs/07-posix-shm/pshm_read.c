@@ -36,15 +36,26 @@ int main(int argc, char *argv[])
     const char *name = argv[1 + verbose];
     check_ipc_name(name);
 
+    // BEGIN SOLUTION: open the object read-only
+    //| // TODO 1: open the existing object NAME read-only (shm_open; die(name)).
+    //| int fd = -1;
+    //| lab_todo("open NAME read-only with shm_open");
     int fd = shm_open(name, O_RDONLY, 0);
     if (fd == -1)
         die(name);
+    // END SOLUTION
     struct stat sb;
     if (fstat(fd, &sb) == -1)
         die("fstat");
     size_t size = (size_t)sb.st_size, len = 0;
 
     if (size > 0) {
+        // BEGIN SOLUTION: map it, print the text, unmap
+        //| // TODO 2: map the SIZE bytes read-only and shared (die("mmap")); print
+        //| // the text at its start: its bytes up to the first NUL, or all SIZE
+        //| // bytes if there is none (the object need not hold a C string), and set
+        //| // LEN to how many were printed; unmap (die("munmap")).
+        //| lab_todo("map the object read-only and print its text");
         const char *addr = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
         if (addr == MAP_FAILED)
             die("mmap");
@@ -53,6 +64,7 @@ int main(int argc, char *argv[])
         fwrite(addr, 1, len, stdout);
         if (munmap((void *)addr, size) == -1)
             die("munmap");
+        // END SOLUTION
     }
     putchar('\n');
     if (close(fd) == -1)

@@ -83,8 +83,12 @@ int main(int argc, char *argv[])
         memcpy(copy, old_map, old_size);
     }
 
+    // BEGIN SOLUTION: resize the object
+    //| // TODO 1: set the object's size to NEW_SIZE bytes (die("ftruncate")).
+    //| lab_todo("resize the object with ftruncate");
     if (ftruncate(fd, (off_t)new_size) == -1)
         die("ftruncate");
+    // END SOLUTION
     if (fstat(fd, &sb) == -1)
         die("fstat");
     const char *how = new_size >= old_size ? "grown" : "shrunk";
@@ -93,9 +97,15 @@ int main(int argc, char *argv[])
 
     char *map;
     if (use_mremap) {
+        // BEGIN SOLUTION: resize the mapping
+        //| // TODO 2: resize the mapping OLD_MAP from OLD_SIZE to NEW_SIZE bytes with
+        //| // mremap, allowing the kernel to move it (die("mremap")).
+        //| map = NULL;
+        //| lab_todo("resize the mapping with mremap(MREMAP_MAYMOVE)");
         map = mremap(old_map, old_size, new_size, MREMAP_MAYMOVE);
         if (map == MAP_FAILED)
             die("mremap");
+        // END SOLUTION
         if (verbose)
             fprintf(stderr, "%s: mapping %p -> %p (%s)\n", lab_prog,
                     (void *)old_map, (void *)map,

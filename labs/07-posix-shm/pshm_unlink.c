@@ -26,8 +26,12 @@ int main(int argc, char *argv[])
     if (argc > 2)
         usage_error("too many arguments");
     check_ipc_name(argv[1]);
+    // BEGIN SOLUTION: remove the name
+    //| // TODO: remove the name argv[1] with shm_unlink (die(argv[1]) on failure).
+    //| lab_todo("remove NAME with shm_unlink");
     if (shm_unlink(argv[1]) == -1)
         die(argv[1]);
+    // END SOLUTION
     printf("unlinked\n");
     return 0;
 }

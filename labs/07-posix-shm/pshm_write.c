@@ -37,9 +37,14 @@ int main(int argc, char *argv[])
     check_ipc_name(name);
     size_t len = strlen(text);
 
+    // BEGIN SOLUTION: open the object
+    //| // TODO 1: open the existing object NAME read-write (shm_open; die(name)).
+    //| int fd = -1;
+    //| lab_todo("open NAME with shm_open");
     int fd = shm_open(name, O_RDWR, 0);
     if (fd == -1)
         die(name);
+    // END SOLUTION
     struct stat sb;
     if (fstat(fd, &sb) == -1)
         die("fstat");
@@ -53,6 +58,12 @@ int main(int argc, char *argv[])
         return 0;
     }
 
+    // BEGIN SOLUTION: map it, store TEXT, unmap
+    //| // TODO 2: map all SIZE bytes of the object, readable, writable and shared
+    //| // (die("mmap")); close FD (die("close")); copy the LEN bytes of TEXT to
+    //| // the start, and a NUL after them if it fits (LEN < SIZE); unmap
+    //| // (die("munmap")).
+    //| lab_todo("map the object, store TEXT (and a NUL if it fits), unmap");
     char *addr = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (addr == MAP_FAILED)
         die("mmap");
@@ -65,6 +76,7 @@ int main(int argc, char *argv[])
         addr[len] = '\0';
     if (munmap(addr, size) == -1)
         die("munmap");
+    // END SOLUTION
     printf("wrote %zu bytes%s (object size %zu)\n", len,
            len < size ? " and a NUL" : "", size);
     return 0;
