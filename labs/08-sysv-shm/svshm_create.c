@@ -80,7 +80,14 @@ int main(int argc, char *argv[])
         fprintf(stderr, "%s: key 0x%08lx%s\n", lab_prog, (unsigned long)key,
                 key == IPC_PRIVATE ? " (IPC_PRIVATE)" : "");
 
+    // BEGIN SOLUTION: get the segment
+    //| // TODO: get a segment of SIZE bytes for KEY with shmget, FLAGS and MODE
+    //| // together as its flags; ID is its identifier, or -1 (then errno says why).
+    //| int id = -1;
+    //| (void)flags; (void)mode;
+    //| lab_todo("create or find the segment with shmget");
     int id = shmget(key, (size_t)size, flags | mode);
+    // END SOLUTION
     if (id == -1) {
         int err = errno;
         if (err == EINVAL && key != IPC_PRIVATE && !(flags & IPC_EXCL))

@@ -33,8 +33,12 @@ int main(int argc, char *argv[])
     struct shmid_ds ds;
     if (shmctl(id, IPC_STAT, &ds) == -1)
         die(argv[1]);
+    // BEGIN SOLUTION: remove the segment
+    //| // TODO: remove the segment ID with shmctl(IPC_RMID) (die(argv[1])).
+    //| lab_todo("remove the segment with shmctl(IPC_RMID)");
     if (shmctl(id, IPC_RMID, NULL) == -1)
         die(argv[1]);
+    // END SOLUTION
     if (ds.shm_nattch == 0)
         printf("IPC_RMID: removed (nattch was 0)\n");
     else
