@@ -281,12 +281,21 @@ int main(int argc, char *argv[])
     header();
 
     /* Arguments the kernel refuses before looking at the file. */
+    // BEGIN SOLUTION: three calls with bad arguments
+    //| // TODO 1: three rows, each row(CASE, CALL, EXPECTED, try_mmap(...)) with
+    //| // the try_mmap() arguments that provoke it, on the read-write descriptor RW
+    //| // of a 2-page file (LEN is one page):
+    //| //   "zero-length"      "mmap(len 0, MAP_SHARED, O_RDWR fd)"         "EINVAL"
+    //| //   "unaligned-offset" "mmap(offset 100, MAP_SHARED, O_RDWR fd)"    "EINVAL"
+    //| //   "no-type-flag"     "mmap(flags 0: neither SHARED nor PRIVATE)" "EINVAL"
+    //| lab_todo("the zero-length, unaligned-offset and no-type-flag rows");
     row("zero-length", "mmap(len 0, MAP_SHARED, O_RDWR fd)", "EINVAL",
         try_mmap(NULL, 0, PROT_READ, MAP_SHARED, rw, 0));
     row("unaligned-offset", "mmap(offset 100, MAP_SHARED, O_RDWR fd)", "EINVAL",
         try_mmap(NULL, len, PROT_READ, MAP_SHARED, rw, 100));
     row("no-type-flag", "mmap(flags 0: neither SHARED nor PRIVATE)", "EINVAL",
         try_mmap(NULL, len, PROT_READ, 0, rw, 0));
+    // END SOLUTION
 
     /* MAP_FIXED at an address one byte past a page boundary; the address is
      * inside a region we own, so nothing of ours could be replaced. */
@@ -308,12 +317,21 @@ int main(int argc, char *argv[])
     /* The descriptor's access mode, not the file's permission bits (root
      * is refused too): a shared writable mapping needs O_RDWR, every
      * mapping needs read access. A private one never writes the file. */
+    // BEGIN SOLUTION: the descriptor's access mode
+    //| // TODO 2: three rows on the O_RDONLY descriptor RDONLY and the O_WRONLY
+    //| // descriptor WRONLY of the same file:
+    //| //   "rdonly-shared-rw"  "mmap(PROT_WRITE, MAP_SHARED, O_RDONLY fd)"  "EACCES"
+    //| //   "rdonly-private-rw" "mmap(PROT_WRITE, MAP_PRIVATE, O_RDONLY fd)" "success"
+    //| //   "wronly-shared-w"   "mmap(PROT_WRITE, MAP_SHARED, O_WRONLY fd)"  "EACCES"
+    //| (void)rdonly; (void)wronly;
+    //| lab_todo("the rdonly-shared-rw, rdonly-private-rw and wronly-shared-w rows");
     row("rdonly-shared-rw", "mmap(PROT_WRITE, MAP_SHARED, O_RDONLY fd)", "EACCES",
         try_mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, rdonly, 0));
     row("rdonly-private-rw", "mmap(PROT_WRITE, MAP_PRIVATE, O_RDONLY fd)", "success",
         try_mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE, rdonly, 0));
     row("wronly-shared-w", "mmap(PROT_WRITE, MAP_SHARED, O_WRONLY fd)", "EACCES",
         try_mmap(NULL, len, PROT_WRITE, MAP_SHARED, wronly, 0));
+    // END SOLUTION
 
     /* A descriptor number that is not open. */
     int closed = dup(rw);
