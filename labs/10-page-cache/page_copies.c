@@ -94,12 +94,23 @@ static void worker(int mode_map, int in, int out)
         die_child(path);
     unsigned sum = 0;
     if (mode_map) {
+        // BEGIN SOLUTION: map the file and read one byte a page
+        //| // TODO 1: map SIZE bytes of FD read-only and shared (die_child("mmap")),
+        //| // then add the first byte of every page (through a volatile pointer) to SUM.
+        //| lab_todo("map the file and read one byte of every page");
         char *map = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
         if (map == MAP_FAILED)
             die_child("mmap");
         for (size_t off = 0; off < size; off += (size_t)page)
             sum += (unsigned char)((volatile char *)map)[off];
+        // END SOLUTION
     } else {
+        // BEGIN SOLUTION: read the file into a buffer, one byte a page
+        //| // TODO 2: read all SIZE bytes of FD into a malloc'd buffer (read() may
+        //| // return fewer bytes than asked: loop; die_child("malloc"), die_child("read")),
+        //| // then add the first byte of every page of the buffer to SUM. Keep the
+        //| // buffer: the point is that it stays in this process's memory.
+        //| lab_todo("read the whole file into a buffer and read one byte of every page");
         char *buf = malloc(size);
         if (buf == NULL)
             die_child("malloc");
@@ -112,6 +123,7 @@ static void worker(int mode_map, int in, int out)
         }
         for (size_t off = 0; off < size; off += (size_t)page)
             sum += (unsigned char)buf[off];
+        // END SOLUTION
     }
     close(fd);
     if (sum != (unsigned)(size / (size_t)page) * 'c') {

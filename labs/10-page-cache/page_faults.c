@@ -74,9 +74,15 @@ static void toucher(int fd, long npages, int out)
 {
     struct report r;
     memset(&r, 0, sizeof r);
+    // BEGIN SOLUTION: map the file read-only
+    //| // TODO 1: map NPAGES pages of FD read-only and shared (die_child("mmap")).
+    //| char *map = NULL;
+    //| (void)fd;
+    //| lab_todo("map the file read-only with mmap(MAP_SHARED)");
     char *map = mmap(NULL, (size_t)(npages * page), PROT_READ, MAP_SHARED, fd, 0);
     if (map == MAP_FAILED)
         die_child("mmap");
+    // END SOLUTION
     r.resident_before = resident(map, npages);
 
     struct rusage start, before, after;
@@ -84,6 +90,14 @@ static void toucher(int fd, long npages, int out)
     if (getrusage(RUSAGE_SELF, &start) == -1)
         die_child("getrusage");
     before = start;
+    // BEGIN SOLUTION: touch every page and count its faults
+    //| // TODO 2: for each page i of the mapping: read its first byte (through a
+    //| // volatile pointer, so the compiler keeps the load) and add it to SUM;
+    //| // then getrusage(RUSAGE_SELF) into AFTER (die_child("getrusage")); the
+    //| // touch faulted if minor + major faults grew since BEFORE: set r.map[i] to
+    //| // 'F' or '.', count it in r.faulted_touches, and make BEFORE = AFTER.
+    //| (void)before;
+    //| lab_todo("touch every page and record which touches faulted");
     for (long i = 0; i < npages; i++) {
         sum += (unsigned char)((volatile char *)map)[i * page];
         if (getrusage(RUSAGE_SELF, &after) == -1)
@@ -94,6 +108,7 @@ static void toucher(int fd, long npages, int out)
         r.faulted_touches += faulted;
         before = after;
     }
+    // END SOLUTION
     r.majflt = after.ru_majflt - start.ru_majflt;
     r.minflt = after.ru_minflt - start.ru_minflt;
     r.resident_after = resident(map, npages);
