@@ -86,6 +86,17 @@ static void child(struct shared *sh, enum mode mode, long procs, long iters,
         atomic_store(&sh->start_ns, now_ns());     /* the last one in */
     while (atomic_load(&sh->arrived) < procs)
         sched_yield();
+    // BEGIN SOLUTION: add 1, ITERS times, as MODE says
+    //| // TODO 2: add 1 to the shared counter ITERS times, as MODE says:
+    //| //   MODE_NONE    sh->counter = sh->counter + 1, with no protection;
+    //| //   MODE_SEM     the same between sem_wait and sem_post on sh->sem
+    //| //                (die_child("sem_wait"), die_child("sem_post"));
+    //| //   MODE_MUTEX   the same between pthread_mutex_lock and _unlock on
+    //| //                sh->mutex (they return an error number: set errno to it
+    //| //                and die_child("pthread_mutex_lock") or ..._unlock);
+    //| //   MODE_ATOMIC  atomic_fetch_add_explicit on sh->acounter, relaxed order.
+    //| (void)iters; (void)mode;
+    //| lab_todo("add 1 to the shared counter ITERS times, protected as MODE says");
     for (long i = 0; i < iters; i++) {
         switch (mode) {
         case MODE_NONE:
@@ -117,6 +128,7 @@ static void child(struct shared *sh, enum mode mode, long procs, long iters,
             break;
         }
     }
+    // END SOLUTION
     _exit(EXIT_SUCCESS);
 }
 
@@ -153,6 +165,13 @@ int main(int argc, char *argv[])
         die("mmap");
 
     /* Initialise the one mechanism this run uses, marked process-shared. */
+    // BEGIN SOLUTION: initialise the semaphore or the mutex, process-shared
+    //| // TODO 1: for MODE_SEM, initialise sh->sem as an unnamed semaphore shared
+    //| // between processes, value 1 (sem_init; die("sem_init")). For MODE_MUTEX,
+    //| // initialise sh->mutex with an attribute object set to
+    //| // PTHREAD_PROCESS_SHARED (these calls return an error number: set errno to
+    //| // it and die("pthread_mutex_init")).
+    //| lab_todo("initialise the process-shared semaphore or mutex");
     if (mode == MODE_SEM && sem_init(&sh->sem, 1, 1) == -1)
         die("sem_init");
     if (mode == MODE_MUTEX) {
@@ -168,6 +187,7 @@ int main(int argc, char *argv[])
         }
         pthread_mutexattr_destroy(&attr);
     }
+    // END SOLUTION
     /* Across processes an atomic must not hide a lock in this process. */
     if (mode == MODE_ATOMIC && !atomic_is_lock_free(&sh->acounter))
         fail(EXIT_FAILURE, "atomic", "_Atomic long is not lock-free here");

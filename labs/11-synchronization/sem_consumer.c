@@ -211,6 +211,16 @@ int main(int argc, char *argv[])
                 fprintf(stderr, "%s: producer pid %d attached, %s removed\n",
                         lab_prog, atomic_load(&r->producer), name);
         }
+        // BEGIN SOLUTION: take the slot: write its bytes, give it back
+        //| // TODO: the slot I is at SLOTS + I * STRIDE: its first 4 bytes are a
+        //| // uint32_t LEN (memcpy it out), then LEN bytes of data. LEN 0 is the end
+        //| // marker: leave the loop. A LEN above r->slot_size is an error:
+        //| // fail(EXIT_FAILURE, name, "slot %u claims %u bytes", i, len). Otherwise
+        //| // write the LEN bytes to OUT (write may write less: loop; die(out_path)),
+        //| // update HASH (fnv1a), BYTES and COUNT, and post r->empty
+        //| // (die("sem_post")) so the producer may fill the slot again.
+        //| (void)slots; (void)stride; (void)fnv1a;
+        //| lab_todo("take the slot: copy its bytes out, then sem_post(empty)");
         unsigned char *slot = slots + (size_t)i * stride;
         uint32_t len;
         memcpy(&len, slot, sizeof len);
@@ -229,6 +239,7 @@ int main(int argc, char *argv[])
         count++;
         if (sem_post(&r->empty) == -1)
             die("sem_post");
+        // END SOLUTION
     }
     if (close(out) == -1)
         die(out_path);

@@ -191,6 +191,16 @@ int main(int argc, char *argv[])
     long long bytes = 0;
     long count = 0;
     uint32_t i = 0;
+    // BEGIN SOLUTION: fill the slots in turn, with the semaphores
+    //| // TODO: for slots i = 0, 1, ... (wrapping at r->nslots): wait for an empty
+    //| // slot (wait_sem on r->empty, the peer being the consumer); read up to
+    //| // r->slot_size bytes of IN into the slot's data (SLOTS + i * STRIDE + 4,
+    //| // with read_full) and store their count LEN as a uint32_t in its first 4
+    //| // bytes (memcpy); update HASH (fnv1a), BYTES and COUNT (slots with data);
+    //| // post r->full (die("sem_post")). A slot with LEN 0 is the end marker:
+    //| // stop after posting it.
+    //| (void)i; (void)slots; (void)stride; (void)read_full; (void)fnv1a; (void)wait_sem;
+    //| lab_todo("fill the slots in turn: sem_wait(empty), copy, sem_post(full)");
     for (;; i = (i + 1) % r->nslots) {
         wait_sem(&r->empty, &r->consumer, "consumer");
         unsigned char *slot = slots + (size_t)i * stride;
@@ -205,6 +215,7 @@ int main(int argc, char *argv[])
         if (len == 0)
             break;                    /* that was the end marker */
     }
+    // END SOLUTION
     close(in);
     printf("sent %lld bytes in %ld slots, then the end marker; "
            "fnv1a64 %016llx\n", bytes, count, (unsigned long long)hash);
