@@ -215,6 +215,22 @@ static void resolve(char *path, size_t size, const char *prog)
     snprintf(path, size, "%s/%s", bin && *bin ? bin : LAB_BIN_DEFAULT, prog);
 }
 
+/* The programs this test has started and not yet finished: when one of them
+ * stops at a kit stub, the test must say so even if it was waiting for
+ * another (a consumer waiting for a producer that never wrote). */
+#define MAX_PROCS 16
+static struct lab_proc *live[MAX_PROCS];
+
+static void track_proc(struct lab_proc *p, int add)
+{
+    for (int i = 0; i < MAX_PROCS; i++) {
+        if (add ? live[i] == NULL : live[i] == p) {
+            live[i] = add ? p : NULL;
+            return;
+        }
+    }
+}
+
 static int drop_dac;  /* set by lab_obey_permissions() for this test */
 
 int lab_obey_permissions(void)
@@ -266,6 +282,7 @@ static void spawnv(struct lab_proc *p, char *const argv[])
     close(out[1]);
     close(err[1]);
     p->pidfd = (int)syscall(SYS_pidfd_open, p->pid, 0);
+    track_proc(p, 1);
     p->in_fd = in[1];
     p->out_fd = out[0];
     p->err_fd = err[0];
@@ -297,6 +314,8 @@ void lab_spawn(struct lab_proc *p, const char *prog, ...)
     spawnv(p, argv);
 }
 
+static void fail_if_unwritten(struct lab_proc *first);
+
 /* Move data between the program and our buffers until `done` holds, both
  * output pipes are at end of file, or the deadline passes. Returns 0 on
  * timeout, 1 otherwise. */
@@ -321,7 +340,10 @@ static int pump(struct lab_proc *p, double deadline,
         double left = deadline - now();
         if (left <= 0)
             return 0;
-        int r = poll(fds, (nfds_t)nfds, (int)(left * 1000) + 1);
+        /* Look at the other programs of the test at least every 100 ms: one
+         * of them may have stopped at a kit stub (see fail_if_unwritten). */
+        fail_if_unwritten(p);
+        int r = poll(fds, (nfds_t)nfds, left > 0.1 ? 100 : (int)(left * 1000) + 1);
         if (r == -1 && errno == EINTR)
             continue;
         ck_assert_msg(r != -1, "poll: %s", strerror(errno));
@@ -345,26 +367,58 @@ static int pump(struct lab_proc *p, double deadline,
     return 1;
 }
 
+/* Read what a program has written to stderr so far, without waiting. */
+static void drain_err(struct lab_proc *p)
+{
+    char chunk[4096];
+    while (p->err_fd != -1) {
+        struct pollfd pf = {p->err_fd, POLLIN, 0};
+        if (poll(&pf, 1, 0) <= 0)
+            return;
+        ssize_t n = read(p->err_fd, chunk, sizeof chunk);
+        if (n <= 0) {
+            close(p->err_fd);
+            p->err_fd = -1;
+            return;
+        }
+        buf_add(&p->err, chunk, (size_t)n);
+    }
+}
+
 /* A program that stopped at a stub of the student kit, or that the grader
  * could not build, says so in one stderr line ("prog: not implemented yet:
  * TASK", "prog: did not compile: ...", "prog: not handed in: ..."). That line
  * is the reason the test fails, whatever the test was waiting for. */
-static void fail_if_unwritten(const struct lab_buf *err)
+static void fail_if_unwritten(struct lab_proc *first)
 {
     static const char *const marks[] = {": not implemented yet: ",
                                         ": did not compile", ": not handed in"};
-    if (err->data == NULL)
-        return;
-    for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++) {
-        const char *hit = strstr(err->data, marks[i]);
-        if (hit == NULL)
+    for (int k = -1; k < MAX_PROCS; k++) {
+        struct lab_proc *p = k < 0 ? first : live[k];
+        if (p == NULL)
             continue;
-        const char *start = hit;
-        while (start > err->data && start[-1] != '\n')
-            start--;
-        const char *end = strchr(hit, '\n');
-        int n = end ? (int)(end - start) : (int)strlen(start);
-        ck_abort_msg("%.*s", n, start);
+        drain_err(p);
+        if (p->err.data == NULL)
+            continue;
+        for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++) {
+            const char *hit = strstr(p->err.data, marks[i]);
+            if (hit == NULL)
+                continue;
+            const char *start = hit;
+            while (start > p->err.data && start[-1] != '\n')
+                start--;
+            const char *end = strchr(hit, '\n');
+            int n = end ? (int)(end - start) : (int)strlen(start);
+            /* The others wait for a part that does not exist: end them. */
+            for (int j = 0; j < MAX_PROCS; j++) {
+                if (live[j] != NULL && live[j] != p && live[j]->pid > 0) {
+                    kill(live[j]->pid, SIGKILL);
+                    waitpid(live[j]->pid, NULL, 0);
+                    live[j] = NULL;
+                }
+            }
+            ck_abort_msg("%.*s", n, start);
+        }
     }
 }
 
@@ -379,7 +433,7 @@ const char *lab_read_line(struct lab_proc *p, double timeout_s)
 {
     pump(p, now() + timeout_s * timeout_scale(), have_line);
     if (!have_line(p)) {
-        fail_if_unwritten(&p->err);
+        fail_if_unwritten(p);
         return NULL;
     }
     char *start = p->out.data + p->line_start;
@@ -428,13 +482,15 @@ void lab_finish(struct lab_proc *p, struct lab_result *r, double timeout_s)
     if (p->in_fd != -1) close(p->in_fd);
     if (p->out_fd != -1) close(p->out_fd);
     if (p->err_fd != -1) close(p->err_fd);
+    p->in_fd = p->out_fd = p->err_fd = -1;
     r->exited = WIFEXITED(status);
     r->code = r->exited ? WEXITSTATUS(status) : -1;
     r->signaled = WIFSIGNALED(status);
     r->sig = r->signaled ? WTERMSIG(status) : 0;
     if (p->out.data == NULL) buf_add(&p->out, "", 0);
     if (p->err.data == NULL) buf_add(&p->err, "", 0);
-    fail_if_unwritten(&p->err);
+    track_proc(p, 0);
+    fail_if_unwritten(p);
     r->out = p->out.data;
     r->out_len = p->out.len;
     r->err = p->err.data;
