@@ -277,6 +277,40 @@ local function comment_of(block)
   return nil
 end
 
+-- <!-- prints -->: the section "What your program prints": every graded run
+-- of the lab, in name order (hidden ones only named in the student edition).
+local function prints_section()
+  local blocks = {
+    pandoc.Header(2, {pandoc.Str('What your program prints')}),
+    pandoc.Para(pandoc.read('The graded runs below are the specification: each compares '
+      .. 'your programs\' standard output with these lines exactly, and their exit '
+      .. 'status. Values that depend on the page size are shown for this machine. '
+      .. 'Standard error is not compared, but a usage or error message must be one '
+      .. 'line that starts with the program\'s name and names the object.').blocks[1].content),
+  }
+  local dir = expected_dir .. '/' .. lab
+  local pipe = io.popen('ls -1 "' .. dir .. '" 2>/dev/null')
+  local names = {}
+  if pipe then
+    for f in pipe:lines() do
+      local n = f:match('^(.*)%.out$')
+      if n then names[#names + 1] = n end
+    end
+    pipe:close()
+  end
+  table.sort(names)
+  if #names == 0 then warn('<!-- prints -->: no graded run in ' .. dir) end
+  for _, n in ipairs(names) do
+    local b = expected_block(n)
+    if type(b) == 'table' and b.t == nil then
+      for _, x in ipairs(b) do blocks[#blocks + 1] = x end
+    else
+      blocks[#blocks + 1] = b
+    end
+  end
+  return blocks
+end
+
 local function expand_block(block)
   local comment = comment_of(block)
   if comment == nil then return nil end
@@ -287,6 +321,7 @@ local function expand_block(block)
     return error_block('malformed include <!-- ' .. comment .. ' -->')
   end
   if comment == 'labs' then return labs_table() end
+  if comment == 'prints' then return prints_section() end
   return nil
 end
 
