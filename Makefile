@@ -49,7 +49,7 @@ export LAB_BUILD := $(BUILD)
 export ASAN_OPTIONS := handle_segv=0:handle_sigbus=0:allow_user_segv_handler=1:detect_leaks=1
 export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
 
-.PHONY: all tests testbins check grade kit handin valgrind handouts report bench plots clean help deps-check deps-grade deps-docs deps-plots
+.PHONY: all tests testbins check grade kit handin autograder batch valgrind handouts report bench plots clean help deps-check deps-grade deps-docs deps-plots
 all: $(PROGS)
 
 tests: $(PROGS) $(TESTS)
@@ -98,6 +98,14 @@ endif
 kit: | deps-docs
 	@scripts/kit $(LAB)
 
+# Gradescope's autograder zip for the labs chosen (LABS="01 03 06"): build/autograder.zip.
+autograder: | deps-grade
+	@scripts/autograder $(LAB)
+
+# Grade every submission in a folder (SUBMISSIONS=dir): build/batch/grades.csv.
+batch: testbins | deps-grade
+	@scripts/grade-batch "$(SUBMISSIONS)" $(LAB)
+
 # A student's hand-in archive: the files listed in HANDIN (or scripts/kit --handin).
 handin:
 	@scripts/handin
@@ -131,6 +139,8 @@ help:
 	@echo "make grade SUBMISSION=path   grade a student's hand-in (folder, .zip, .tar.gz)"
 	@echo "make kit        the student kit in $(BUILD)/kit/ (LABS=\"01 03 06\" for some labs)"
 	@echo "make handin     pack the hand-in files into $(BUILD)/handin.tar.gz"
+	@echo "make autograder Gradescope's zip in $(BUILD)/autograder.zip (LABS=...)"
+	@echo "make batch SUBMISSIONS=dir   grade every submission in dir: $(BUILD)/batch/grades.csv"
 	@echo "make handouts   build the handouts into $(BUILD)/handouts/"
 	@echo "make report     run the experiments and write $(BUILD)/report/report.html"
 	@echo "make bench      run the IPC benchmark (BENCH=full: the long run); make plots"
