@@ -49,7 +49,7 @@ export LAB_BUILD := $(BUILD)
 export ASAN_OPTIONS := handle_segv=0:handle_sigbus=0:allow_user_segv_handler=1:detect_leaks=1
 export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
 
-.PHONY: all tests testbins check grade kit handin autograder batch valgrind handouts report bench plots clean help deps-check deps-grade deps-docs deps-plots
+.PHONY: all tests testbins check grade kit handin autograder batch valgrind handouts report bench plots demo clean help deps-check deps-grade deps-docs deps-plots deps-demo
 all: $(PROGS)
 
 tests: $(PROGS) $(TESTS)
@@ -78,6 +78,8 @@ deps-docs:
 	@scripts/setup --quiet docs
 deps-plots:
 	@scripts/setup --quiet plots
+deps-demo:
+	@scripts/setup --quiet demo
 
 # Every Check suite and every graded run; ends with "N passed, N failed".
 check: tests
@@ -125,6 +127,12 @@ bench: all
 plots: | deps-plots
 	@scripts/plots
 
+# One lab's classroom demo (LAB=03): panes side by side in tmux, or one
+# tagged stream; DEMO="--auto" advances by itself.
+demo: all | deps-demo
+	@[ -n "$(LAB)" ] || { echo "make demo: name the lab: make demo LAB=03" >&2; exit 2; }
+	@scripts/demo $(DEMO) $(LAB)
+
 # Every graded run and Check test with the lab programs under valgrind.
 valgrind: tests
 	@scripts/valgrind $(LAB)
@@ -144,6 +152,7 @@ help:
 	@echo "make handouts   build the handouts into $(BUILD)/handouts/"
 	@echo "make report     run the experiments and write $(BUILD)/report/report.html"
 	@echo "make bench      run the IPC benchmark (BENCH=full: the long run); make plots"
+	@echo "make demo LAB=03  the lab's classroom demo (tmux panes; DEMO=--auto)"
 	@echo "make valgrind   the same items with the lab programs under valgrind"
 	@echo "make clean      remove $(BUILD)/"
 	@echo "Variables: CC=clang, CFLAGS=..., SANITIZE=address,undefined, LAB=01 (or LAB=\"03 04\"), BUILD=dir"
