@@ -30,6 +30,23 @@ override LDFLAGS += -fsanitize=$(SANITIZE)
 endif
 LDLIBS   += -pthread -lrt -lm
 
+# A clone this user cannot write: one clear refusal, before anything runs
+# (make help needs nothing).
+ifneq ($(filter-out help,$(or $(MAKECMDGOALS),all)),)
+WRITABLE := $(shell d='$(BUILD)'; while [ ! -e "$$d" ]; do d=$$(dirname "$$d"); done; [ -w "$$d" ] && echo yes)
+ifneq ($(WRITABLE),yes)
+$(error $(abspath $(BUILD)) is not writable by $(shell id -un 2>/dev/null || id -u): make writes there; clone the suite where you can write, or give BUILD=dir)
+endif
+endif
+
+# Every program goes to one folder, build/bin: two with one name would
+# silently replace each other.
+ALL_PROG_SRC := $(filter-out %/test_%.c,$(wildcard labs/*/*.c))
+DUP_NAMES := $(shell printf '%s\n' $(notdir $(ALL_PROG_SRC)) | sort | uniq -d)
+ifneq ($(DUP_NAMES),)
+$(error two programs with one name: $(foreach n,$(DUP_NAMES),$(filter %/$(n),$(ALL_PROG_SRC))); rename one (build/bin holds one of each))
+endif
+
 # LAB=05 (or LAB="03 04") restricts building, checking and grading to those labs.
 LAB_DIRS  := $(sort $(if $(LAB),$(foreach l,$(LAB),$(wildcard labs/$(l)*/)),$(wildcard labs/*/)))
 TEST_SRC  := $(wildcard $(addsuffix test_*.c,$(LAB_DIRS)))

@@ -31,26 +31,185 @@
 /* The exit status of a kit's stub: "this part is not written yet". */
 #define EXIT_TODO 99
 
-/* The program's name for messages; set by lab_init() from argv[0]. */
+/* The program's name for messages, and its usage line; set by lab_init(). */
 static const char *lab_prog = "lab";
 static const char *lab_usage_line = "";
 
-/* Remember the program name and its one-line usage; handle --help.
- * --help, like any other usage error, prints the usage line on stderr and
- * exits 2, so every program in the suite has the same CLI shape. */
+/* ---- the command line ------------------------------------------------------
+ * Every program reads its command line the same way:
+ *
+ *     lab_init(argc, argv, "[-v] [-n PROCS] NAME [SIZE]");
+ *     for (const char *opt; (opt = lab_option()) != NULL; ) {
+ *         if (strcmp(opt, "-v") == 0)
+ *             verbose = 1;
+ *         else if (strcmp(opt, "-n") == 0)
+ *             procs = parse_long(lab_optarg, 1, 64, "PROCS");
+ *     }
+ *     const char *name = lab_operand("NAME");      // required
+ *     const char *size_arg = lab_next_operand();   // optional: NULL if absent
+ *     lab_end_operands();                          // nothing may follow
+ *
+ * The usage line is the one list of options: "[-n PROCS]" declares an option
+ * -n taking an argument, "[-v]" or "[--demo]" a flag, "[--a | --b]" two
+ * alternatives. Options come before operands; "--" ends them; an option the
+ * usage line does not list is refused by name; short flags may be bundled
+ * (-vk) and a short option's argument attached (-n4). An argument "-" or one
+ * that starts with "-" and a digit is an operand (a negative number gets its
+ * range error from parse_long). "--help" prints the usage line on stdout and
+ * exits 0; every usage *error* is one line on stderr and exit 2.
+ *
+ * The operand names in the usage line tell a reader, and the suite's
+ * bad-input matrix (scripts/test-bad-input), what each argument is:
+ *   FILE     an existing regular file the program maps read-write
+ *   INFILE   an existing file it only reads (a read-only file will do)
+ *   NEWFILE  a file it creates, which must not exist yet
+ *   OUTFILE  a file it creates or truncates
+ *   PATH     any existing path (a System V key: ftok)
+ *   DIR      a directory
+ *   NAME     a POSIX IPC name, "/something"
+ *   TEXT, COMMAND, ARG...  free text
+ *   a|b|c    one of these words
+ *   any other word in capitals (SIZE, N, SHMID, MODE, CHAR, ...): a value
+ *            checked in full (a decimal number unless the program says so). */
+static int lab_argc, lab_argi;
+static char **lab_argv;
+static int lab_options_done;
+static const char *lab_bundle;   /* the rest of a bundle of short flags */
+static const char *lab_optarg;   /* the argument of the last option, or NULL */
+
+static inline void lab_help(void)
+{
+    printf("usage: %s %s\n", lab_prog, lab_usage_line);
+    exit(fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+}
+
 static inline void lab_init(int argc, char *argv[], const char *usage)
 {
     const char *slash = strrchr(argv[0], '/');
     lab_prog = slash ? slash + 1 : argv[0];
     lab_usage_line = usage;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--") == 0)
-            break;
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fprintf(stderr, "%s: usage: %s %s\n", lab_prog, lab_prog, usage);
-            exit(EXIT_USAGE);
-        }
+    lab_argc = argc;
+    lab_argv = argv;
+    lab_argi = 1;
+    if (argc > 1 && strcmp(argv[1], "--help") == 0)
+        lab_help();  /* also for a program that reads argv itself */
+}
+
+/* A usage error: "prog: reason (usage: prog ARGS)" on one line, exit 2. */
+__attribute__((format(printf, 1, 2), noreturn))
+static inline void usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    fflush(stdout);
+    fprintf(stderr, "%s: ", lab_prog);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, " (usage: %s %s)\n", lab_prog, lab_usage_line);
+    exit(EXIT_USAGE);
+}
+
+/* Does the usage line list option `opt` ("-n", "--demo")? 0 if not, 1 for
+ * a flag, 2 if it takes an argument (a word in capitals after it). */
+static inline int lab_usage_option(const char *opt)
+{
+    size_t len = strlen(opt);
+    for (const char *p = strstr(lab_usage_line, opt); p != NULL;
+         p = strstr(p + 1, opt)) {
+        char before = p == lab_usage_line ? ' ' : p[-1];
+        const char *after = p + len;
+        if (strchr("[| ", before) == NULL || strchr("]| ", *after) == NULL)
+            continue;
+        return *after == ' ' && after[1] >= 'A' && after[1] <= 'Z' ? 2 : 1;
     }
+    return 0;
+}
+
+/* The next option, spelled as in the usage line ("-v", "--demo"), or NULL
+ * when the options end. An option's argument is left in lab_optarg. */
+static inline const char *lab_option(void)
+{
+    static char shortopt[3] = "-?";
+    lab_optarg = NULL;
+    if (lab_bundle == NULL) {
+        if (lab_options_done || lab_argi >= lab_argc)
+            return NULL;
+        const char *arg = lab_argv[lab_argi];
+        if (arg[0] != '-' || arg[1] == '\0' || (arg[1] >= '0' && arg[1] <= '9')) {
+            lab_options_done = 1;  /* the first operand */
+            return NULL;
+        }
+        lab_argi++;
+        if (strcmp(arg, "--") == 0) {
+            lab_options_done = 1;
+            return NULL;
+        }
+        if (strcmp(arg, "--help") == 0)
+            lab_help();
+        if (arg[1] == '-') {  /* a long option: never bundled */
+            int kind = lab_usage_option(arg);
+            if (kind == 0)
+                usage_error("%s: unknown option", arg);
+            if (kind == 2) {
+                if (lab_argi >= lab_argc)
+                    usage_error("%s: needs a value", arg);
+                lab_optarg = lab_argv[lab_argi++];
+            }
+            return arg;
+        }
+        lab_bundle = arg + 1;
+    }
+    shortopt[1] = *lab_bundle++;
+    int kind = lab_usage_option(shortopt);
+    if (kind == 0)
+        usage_error("%s: unknown option", shortopt);
+    if (kind == 2) {
+        if (*lab_bundle != '\0')
+            lab_optarg = lab_bundle;  /* -n4 */
+        else if (lab_argi < lab_argc)
+            lab_optarg = lab_argv[lab_argi++];
+        else
+            usage_error("%s: needs a value", shortopt);
+        lab_bundle = NULL;
+    } else if (*lab_bundle == '\0') {
+        lab_bundle = NULL;
+    }
+    return shortopt;
+}
+
+/* The next operand, or NULL if there is none (an optional operand). */
+static inline const char *lab_next_operand(void)
+{
+    if (lab_option() != NULL)  /* an option the program did not read */
+        usage_error("%s: unknown option", lab_argv[lab_argi - 1]);
+    return lab_argi < lab_argc ? lab_argv[lab_argi++] : NULL;
+}
+
+/* The next operand, which must be there: else "missing WHAT". */
+static inline const char *lab_operand(const char *what)
+{
+    const char *arg = lab_next_operand();
+    if (arg == NULL)
+        usage_error("missing %s", what);
+    return arg;
+}
+
+/* The operands not read yet, as a NULL-terminated array (maybe empty). */
+static inline char **lab_rest(void)
+{
+    if (lab_option() != NULL)
+        usage_error("%s: unknown option", lab_argv[lab_argi - 1]);
+    char **rest = &lab_argv[lab_argi];
+    lab_argi = lab_argc;
+    return rest;
+}
+
+/* No operand may follow: else "'ARG': too many arguments". */
+static inline void lab_end_operands(void)
+{
+    const char *extra = lab_next_operand();
+    if (extra != NULL)
+        usage_error("'%s': too many arguments", extra);
 }
 
 /* The symbolic name of an errno value, "ENOENT", or "E?" if unknown. */
@@ -104,32 +263,36 @@ static inline void fail(int status, const char *object, const char *fmt, ...)
     exit(status);
 }
 
-/* A usage error: "prog: reason (usage: prog ARGS)" on one line, exit 2. */
-__attribute__((format(printf, 1, 2), noreturn))
-static inline void usage_error(const char *fmt, ...)
-{
-    va_list ap;
-    fprintf(stderr, "%s: ", lab_prog);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, " (usage: %s %s)\n", lab_prog, lab_usage_line);
-    exit(EXIT_USAGE);
-}
-
-/* Parse a whole decimal number in [min, max]; anything else is a usage
- * error that names the argument ("OFFSET") and the text given. */
+/* Parse a whole decimal number in [min, max]: digits only, with a leading
+ * '-' only if min is negative (no blanks, no '+', no hex). Anything else is
+ * a usage error that names the argument ("OFFSET") and the text given; a
+ * number out of range says the range. */
 static inline long parse_long(const char *text, long min, long max,
                               const char *what)
 {
+    const char *digits = text[0] == '-' ? text + 1 : text;
+    int ok = digits[0] != '\0';
+    for (const char *p = digits; *p != '\0'; p++)
+        if (*p < '0' || *p > '9')
+            ok = 0;
+    if (!ok)
+        usage_error("%s: '%s' is not a whole decimal number", what, text);
     char *end;
     errno = 0;
     long value = strtol(text, &end, 10);
-    if (text[0] == '\0' || *end != '\0')
-        usage_error("%s: '%s' is not a number", what, text);
     if (errno == ERANGE || value < min || value > max)
         usage_error("%s: %s is out of range %ld..%ld", what, text, min, max);
     return value;
+}
+
+/* Parse a permission mode: 1 to 4 octal digits, 0..0777 ("600", "0644"). */
+static inline long parse_mode(const char *text, const char *what)
+{
+    size_t len = strspn(text, "01234567");
+    long mode = strtol(text, NULL, 8);
+    if (len == 0 || len > 4 || text[len] != '\0' || mode > 0777)
+        usage_error("%s: '%s' is not an octal mode 0..0777", what, text);
+    return mode;
 }
 
 /* A POSIX IPC name (shm_open, sem_open, mq_open) as the standard makes it

@@ -574,6 +574,24 @@ void lab_expect_error(int code, const char *needle, const char *prog, ...)
     lab_result_free(&r);
 }
 
+void lab_expect_help(const char *prog)
+{
+    struct lab_result r;
+    lab_run(&r, 10, NULL, prog, "--help", NULL);
+    char want[256];
+    snprintf(want, sizeof want, "usage: %s ", prog);
+    ck_assert_msg(r.exited && r.code == 0, "%s --help: %s %d, expected exit 0",
+                  prog, r.exited ? "exited" : "killed by signal",
+                  r.exited ? r.code : r.sig);
+    ck_assert_msg(strncmp(r.out, want, strlen(want)) == 0 &&
+                  strchr(r.out, '\n') == r.out + r.out_len - 1,
+                  "%s --help: stdout is not one line '%s...': '%s'", prog,
+                  want, r.out);
+    ck_assert_msg(r.err_len == 0, "%s --help: stderr is not empty: %s", prog,
+                  r.err);
+    lab_result_free(&r);
+}
+
 /* ---- fault probes ------------------------------------------------------- */
 
 static sigjmp_buf probe_env;

@@ -106,6 +106,10 @@ void lab_assert_error(const struct lab_result *r, int code, const char *prog,
 void lab_expect_error(int code, const char *needle, const char *prog, ...)
     __attribute__((sentinel));
 
+/* prog --help: exit 0, one line "usage: prog ..." on stdout, nothing on
+ * stderr (the GNU convention: help is output, not an error). */
+void lab_expect_help(const char *prog);
+
 /* Start prog with pipes on stdin, stdout and stderr. */
 void lab_spawn(struct lab_proc *p, const char *prog, ...)
     __attribute__((sentinel));

@@ -119,7 +119,7 @@ START_TEST(test_bad_input)
     ck_assert_int_eq(mkdir("dir", 0755), 0);
 
     lab_expect_error(2, "usage", "map_file", NULL);
-    lab_expect_error(2, "usage", "map_file", "--help", NULL);
+    lab_expect_help("map_file");
     lab_expect_error(2, "too many", "map_file", "data.txt", "1", "x", "extra", NULL);
     lab_expect_error(2, "OFFSET", "map_file", "data.txt", "12abc", NULL);
     lab_expect_error(2, "OFFSET", "map_file", "data.txt", "-1", NULL);

@@ -1,9 +1,9 @@
 /* cow_view.c: what a private mapping sees of other writers, and what read()
  * sees of a shared mapping.
  *
- * Usage: cow_view FILE
+ * Usage: cow_view NEWFILE
  *
- * Creates FILE (two pages of '.'), then shows two facts the source texts do
+ * Creates NEWFILE (two pages of '.'), then shows two facts the source texts do
  * not state (GUIDE.md rows M2 and M4):
  *
  *  1. A MAP_PRIVATE mapping is not a snapshot. Until this process stores into
@@ -51,10 +51,9 @@ static char get_byte(int fd, off_t off, const char *path)
 
 int main(int argc, char *argv[])
 {
-    lab_init(argc, argv, "FILE");
-    if (argc != 2)
-        usage_error(argc < 2 ? "missing FILE" : "too many arguments");
-    const char *path = argv[1];
+    lab_init(argc, argv, "NEWFILE");
+    const char *path = lab_operand("NEWFILE");
+    lab_end_operands();
     long page = page_size();
     size_t len = 2 * (size_t)page;
 

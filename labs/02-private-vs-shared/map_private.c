@@ -33,17 +33,16 @@ static void print_bytes(const char *bytes, size_t len)
 int main(int argc, char *argv[])
 {
     lab_init(argc, argv, "FILE [OFFSET [CHAR]]");
-    if (argc < 2)
-        usage_error("missing FILE");
-    if (argc > 4)
-        usage_error("too many arguments");
-    const char *path = argv[1];
-    long offset = argc > 2 ? parse_long(argv[2], 0, LONG_MAX, "OFFSET") : 20;
+    const char *path = lab_operand("FILE");
+    const char *offset_arg = lab_next_operand();
+    const char *char_arg = offset_arg ? lab_next_operand() : NULL;
+    lab_end_operands();
+    long offset = offset_arg ? parse_long(offset_arg, 0, LONG_MAX, "OFFSET") : 20;
     char value = '9';
-    if (argc > 3) {
-        if (strlen(argv[3]) != 1)
-            usage_error("CHAR: '%s' is not a single character", argv[3]);
-        value = argv[3][0];
+    if (char_arg != NULL) {
+        if (strlen(char_arg) != 1)
+            usage_error("CHAR: '%s' is not a single character", char_arg);
+        value = char_arg[0];
     }
 
     int fd = open(path, O_RDWR);

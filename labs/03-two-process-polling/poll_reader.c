@@ -1,11 +1,11 @@
 /* poll_reader.c: process A: watch a shared file mapping change under it.
  *
- * Usage: poll_reader [--demo] [--timeout SECONDS] FILE
+ * Usage: poll_reader [--demo] [--timeout SECONDS] INFILE
  *
  * Source 000, section 5 (GUIDE.md M3). Two unrelated processes map the same
  * file MAP_SHARED; both mappings point at the same page-cache pages, so a
  * store by one is a change in the other's memory, with no read() or write().
- * This program is process A: it maps FILE read-only and shared, closes the
+ * This program is process A: it maps INFILE read-only and shared, closes the
  * descriptor, prints the region, and then looks at the region again and
  * again. When the bytes differ from what it printed, it prints them again.
  *
@@ -59,26 +59,17 @@ static double now(void)
 
 int main(int argc, char *argv[])
 {
-    lab_init(argc, argv, "[--demo] [--timeout SECONDS] FILE");
+    lab_init(argc, argv, "[--demo] [--timeout SECONDS] INFILE");
     int demo = 0;
     long timeout = 10;
-    const char *path = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--demo") == 0)
+    for (const char *opt; (opt = lab_option()) != NULL; ) {
+        if (strcmp(opt, "--demo") == 0)
             demo = 1;
-        else if (strcmp(argv[i], "--timeout") == 0) {
-            if (i + 1 >= argc)
-                usage_error("--timeout needs a number of seconds");
-            timeout = parse_long(argv[++i], 1, 3600, "SECONDS");
-        } else if (argv[i][0] == '-' && argv[i][1] != '\0')
-            usage_error("%s: unknown option", argv[i]);
-        else if (path == NULL)
-            path = argv[i];
-        else
-            usage_error("too many arguments");
+        else if (strcmp(opt, "--timeout") == 0)
+            timeout = parse_long(lab_optarg, 1, 3600, "SECONDS");
     }
-    if (path == NULL)
-        usage_error("missing FILE");
+    const char *path = lab_operand("INFILE");
+    lab_end_operands();
 
     /* A only reads: a read-only descriptor and PROT_READ are enough for a
      * shared mapping that still sees every store of B. */

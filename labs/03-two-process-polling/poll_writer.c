@@ -28,12 +28,11 @@
 int main(int argc, char *argv[])
 {
     lab_init(argc, argv, "FILE [TEXT]");
-    if (argc < 2)
-        usage_error("missing FILE");
-    if (argc > 3)
-        usage_error("too many arguments");
-    const char *path = argv[1];
-    const char *text = argc > 2 ? argv[2] : "hello from B";
+    const char *path = lab_operand("FILE");
+    const char *text = lab_next_operand();
+    lab_end_operands();
+    if (text == NULL)
+        text = "hello from B";
     size_t text_len = strlen(text);
     if (text_len == 0)
         usage_error("TEXT: empty: nothing to write");

@@ -92,20 +92,17 @@ int main(int argc, char *argv[])
 {
     lab_init(argc, argv, "[--people] [--private] [--demo] [-v]");
     int use_people = 0, private = 0, verbose = 0;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--people") == 0)
+    for (const char *opt; (opt = lab_option()) != NULL; ) {
+        if (strcmp(opt, "--people") == 0)
             use_people = 1;
-        else if (strcmp(argv[i], "--private") == 0)
+        else if (strcmp(opt, "--private") == 0)
             private = 1;
-        else if (strcmp(argv[i], "--demo") == 0)
+        else if (strcmp(opt, "--demo") == 0)
             demo = 1;
-        else if (strcmp(argv[i], "-v") == 0)
+        else if (strcmp(opt, "-v") == 0)
             verbose = 1;
-        else if (argv[i][0] == '-')
-            usage_error("%s: unknown option", argv[i]);
-        else
-            usage_error("too many arguments");
     }
+    lab_end_operands();
 
     /* One anonymous region, made before fork so that both processes have
      * it. fd -1 and offset 0: there is no file. */

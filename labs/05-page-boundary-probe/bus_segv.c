@@ -116,24 +116,14 @@ int main(int argc, char *argv[])
 {
     lab_init(argc, argv, USAGE);
     int raw = 0, verbose = 0;
-    int i;
-    for (i = 1; i < argc && argv[i][0] == '-'; i++) {
-        if (strcmp(argv[i], "--") == 0) {
-            i++;
-            break;
-        } else if (strcmp(argv[i], "--raw") == 0) {
+    for (const char *opt; (opt = lab_option()) != NULL; ) {
+        if (strcmp(opt, "--raw") == 0)
             raw = 1;
-        } else if (strcmp(argv[i], "-v") == 0) {
+        else if (strcmp(opt, "-v") == 0)
             verbose = 1;
-        } else {
-            usage_error("%s: unknown option", argv[i]);
-        }
     }
-    if (i >= argc)
-        usage_error("missing FILE");
-    if (i + 1 < argc)
-        usage_error("too many arguments");
-    const char *path = argv[i];
+    const char *path = lab_operand("FILE");
+    lab_end_operands();
     long page = page_size();
 
     /* What is printed before a fault must survive the fault (--raw). */

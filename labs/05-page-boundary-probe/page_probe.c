@@ -1,9 +1,9 @@
 /* page_probe.c: which stores into a file mapping work, and where SIGBUS starts.
  *
  * Usage: page_probe [--raw] [-v] [--offset-pages N | --offset-bytes N]
- *                   [--size BYTES] FILE
+ *                   [--size BYTES] OUTFILE
  *
- * Source 003, section 4, versions 1 and 2. The program creates FILE with
+ * Source 003, section 4, versions 1 and 2. The program creates OUTFILE with
  * 2*PAGE-99 bytes, maps 3*PAGE bytes of it MAP_SHARED from offset N*PAGE
  * (version 1: N=0, the default; version 2: --offset-pages 1), and walks the
  * page boundaries with the source's `people` records (8 bytes each, so
@@ -31,7 +31,7 @@
  * --offset-bytes N hands N to mmap as it is: when N is not a multiple of the
  * page size the kernel refuses with EINVAL ("the offset must be a multiple
  * of the page size", as the source says); the program prints that and exits 1.
- * --size BYTES makes FILE that big instead: a file that covers all 3 mapped
+ * --size BYTES makes OUTFILE that big instead: a file that covers all 3 mapped
  * pages gives no SIGBUS at all, and the walk ends with a store past the
  * mapping (record 3R, in page 4).
  *
@@ -45,7 +45,7 @@
  * MAP_FIXED, which silently replaces whatever is mapped in its range, is safe
  * here because the range is our own reservation.
  *
- * Differences from the source: FILE is sized with ftruncate instead of
+ * Differences from the source: OUTFILE is sized with ftruncate instead of
  * lseek + write of one byte (same size), with mode 0644 instead of 00777 (a
  * data file needs no execute bits); like the source it is truncated if it
  * exists and left behind afterwards for `ls -l`. Stdout is line-buffered:
@@ -66,7 +66,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
-#define USAGE "[--raw] [-v] [--offset-pages N | --offset-bytes N] [--size BYTES] FILE"
+#define USAGE "[--raw] [-v] [--offset-pages N | --offset-bytes N] [--size BYTES] OUTFILE"
 #define MAP_PAGES 3 /* pages mapped, as in the source */
 
 /* The source's record: 8 bytes, so a page holds a whole number of them. */
@@ -133,42 +133,25 @@ int main(int argc, char *argv[])
     long page = page_size();
     int raw = 0, verbose = 0, have_offset = 0;
     long offset = 0, size = 2 * page - 99;
-    int i;
-    for (i = 1; i < argc && argv[i][0] == '-'; i++) {
-        const char *opt = argv[i];
-        if (strcmp(opt, "--") == 0) {
-            i++;
-            break;
-        } else if (strcmp(opt, "--raw") == 0) {
+    for (const char *opt; (opt = lab_option()) != NULL; ) {
+        if (strcmp(opt, "--raw") == 0) {
             raw = 1;
         } else if (strcmp(opt, "-v") == 0) {
             verbose = 1;
-        } else if (strcmp(opt, "--offset-pages") == 0 ||
-                   strcmp(opt, "--offset-bytes") == 0 ||
-                   strcmp(opt, "--size") == 0) {
-            if (i + 1 >= argc)
-                usage_error("%s needs a number", opt);
-            const char *arg = argv[++i];
-            if (strcmp(opt, "--size") == 0) {
-                size = parse_long(arg, 0, 4 * page, "BYTES");
-                continue;
-            }
+        } else if (strcmp(opt, "--size") == 0) {
+            size = parse_long(lab_optarg, 0, 4 * page, "BYTES");
+        } else {  /* --offset-pages N or --offset-bytes N */
             if (have_offset)
-                usage_error("give one offset only");
+                usage_error("%s: give one offset only", opt);
             have_offset = 1;
             if (strcmp(opt, "--offset-pages") == 0)
-                offset = parse_long(arg, 0, MAP_PAGES, "N") * page;
+                offset = parse_long(lab_optarg, 0, MAP_PAGES, "N") * page;
             else
-                offset = parse_long(arg, 0, MAP_PAGES * page, "N");
-        } else {
-            usage_error("%s: unknown option", opt);
+                offset = parse_long(lab_optarg, 0, MAP_PAGES * page, "N");
         }
     }
-    if (i >= argc)
-        usage_error("missing FILE");
-    if (i + 1 < argc)
-        usage_error("too many arguments");
-    const char *path = argv[i];
+    const char *path = lab_operand("OUTFILE");
+    lab_end_operands();
 
     /* What is printed before a fault must survive the fault (--raw). */
     setvbuf(stdout, NULL, _IOLBF, 0);

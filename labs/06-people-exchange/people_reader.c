@@ -1,16 +1,16 @@
 /* people_reader.c: read 10 records through a mapping of a 5-record file.
  *
- * Usage: people_reader FILE
+ * Usage: people_reader INFILE
  *
  * Source 003, example 1, map_normalfile2 (GUIDE.md M6, M7). The program maps
- * 10 `people` records of FILE MAP_SHARED and prints "name: %s age %d;" for
+ * 10 `people` records of INFILE MAP_SHARED and prints "name: %s age %d;" for
  * each. Run while people_writer holds its mapping, it prints all 10 records
  * the writer stored, although the file has room for 5: both mappings share
  * the file's page in the page cache, records 6-10 included. Run after the
  * writer unmapped, it prints what is still in that page: records 6-10 if the
  * page has not been written back yet, zeros if it has (M7).
  *
- * Differences from the source: the source opens FILE with O_CREAT, so a
+ * Differences from the source: the source opens INFILE with O_CREAT, so a
  * missing file is created empty and the first access to its mapping dies by
  * SIGBUS; here a missing or empty file is refused with a message. The
  * mapping is read-only (the reader never stores). Names are printed with at
@@ -34,12 +34,9 @@ typedef struct {
 
 int main(int argc, char *argv[])
 {
-    lab_init(argc, argv, "FILE");
-    if (argc < 2)
-        usage_error("missing FILE");
-    if (argc > 2)
-        usage_error("too many arguments");
-    const char *path = argv[1];
+    lab_init(argc, argv, "INFILE");
+    const char *path = lab_operand("INFILE");
+    lab_end_operands();
 
     int fd = open(path, O_RDONLY);
     if (fd == -1)

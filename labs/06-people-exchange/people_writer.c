@@ -1,9 +1,9 @@
 /* people_writer.c: write 10 records into a mapping of a 5-record file.
  *
- * Usage: people_writer [--sync] [--demo] FILE
+ * Usage: people_writer [--sync] [--demo] OUTFILE
  *
  * Source 003, example 1, map_normalfile1 (GUIDE.md M6, M7, M8). The program
- * creates FILE (or truncates it) and sizes it for 5 `people` records, but
+ * creates OUTFILE (or truncates it) and sizes it for 5 `people` records, but
  * maps room for 10 and fills all 10: names "b" to "k", ages 20 to 29. It
  * prints "initialize over" and holds the mapping, so that people_reader can
  * look at the file meanwhile; then it unmaps and prints "umap ok".
@@ -47,23 +47,16 @@ typedef struct {
 
 int main(int argc, char *argv[])
 {
-    lab_init(argc, argv, "[--sync] [--demo] FILE");
+    lab_init(argc, argv, "[--sync] [--demo] OUTFILE");
     int sync_first = 0, demo = 0;
-    const char *path = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--sync") == 0)
+    for (const char *opt; (opt = lab_option()) != NULL; ) {
+        if (strcmp(opt, "--sync") == 0)
             sync_first = 1;
-        else if (strcmp(argv[i], "--demo") == 0)
+        else if (strcmp(opt, "--demo") == 0)
             demo = 1;
-        else if (argv[i][0] == '-' && argv[i][1] != '\0')
-            usage_error("%s: unknown option", argv[i]);
-        else if (path == NULL)
-            path = argv[i];
-        else
-            usage_error("too many arguments");
     }
-    if (path == NULL)
-        usage_error("missing FILE");
+    const char *path = lab_operand("OUTFILE");
+    lab_end_operands();
 
     size_t map_len = sizeof(people) * MAP_RECORDS;
     if ((size_t)page_size() < map_len)  /* never on Linux: pages >= 4 KiB */

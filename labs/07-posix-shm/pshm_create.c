@@ -34,34 +34,18 @@ int main(int argc, char *argv[])
     lab_init(argc, argv, "[-x] [-m MODE] NAME [SIZE]");
     int excl = 0;
     mode_t mode = 0600;
-    int opt;
-    opterr = 0;  /* one message of our own, not getopt's */
-    while ((opt = getopt(argc, argv, "+xm:")) != -1) {
-        switch (opt) {
-        case 'x':
+    for (const char *opt; (opt = lab_option()) != NULL; ) {
+        if (strcmp(opt, "-x") == 0)
             excl = 1;
-            break;
-        case 'm': {
-            char *end;
-            errno = 0;
-            long m = strtol(optarg, &end, 8);
-            if (optarg[0] == '\0' || *end != '\0' || errno || m < 0 || m > 0777)
-                usage_error("MODE: '%s' is not an octal mode 0..0777", optarg);
-            mode = (mode_t)m;
-            break;
-        }
-        default:
-            usage_error("-%c: unknown option or missing argument", optopt);
-        }
+        else if (strcmp(opt, "-m") == 0)
+            mode = (mode_t)parse_mode(lab_optarg, "MODE");
     }
-    if (optind >= argc)
-        usage_error("missing NAME");
-    if (argc - optind > 2)
-        usage_error("too many arguments");
-    const char *name = argv[optind];
+    const char *name = lab_operand("NAME");
+    const char *size_arg = lab_next_operand();
+    lab_end_operands();
     check_ipc_name(name);
-    long size = optind + 1 < argc
-                    ? parse_long(argv[optind + 1], 0, LONG_MAX, "SIZE") : -1;
+    /* At most 1 TiB: tmpfs would take more, but no mapping of it would fit. */
+    long size = size_arg ? parse_long(size_arg, 0, 1L << 40, "SIZE") : -1;
 
     /* Create with O_EXCL; without -x, fall back to an existing object. */
     // BEGIN SOLUTION: create the object, or open the existing one

@@ -43,9 +43,16 @@ static int str_len(const char *p, size_t size)
 int main(int argc, char *argv[])
 {
     lab_init(argc, argv, "NAME TEXT -- COMMAND [ARG...]");
-    if (argc < 5 || strcmp(argv[3], "--") != 0)
-        usage_error("expected NAME TEXT -- COMMAND");
-    const char *name = argv[1], *text = argv[2];
+    const char *name = lab_operand("NAME");
+    const char *text = lab_operand("TEXT");
+    const char *dashes = lab_next_operand();
+    if (dashes == NULL)
+        usage_error("missing -- COMMAND");
+    if (strcmp(dashes, "--") != 0)
+        usage_error("'%s': expected -- before COMMAND", dashes);
+    char **command = lab_rest();
+    if (command[0] == NULL)
+        usage_error("missing COMMAND");
     check_ipc_name(name);
     size_t len = strlen(text);
 
@@ -74,8 +81,8 @@ int main(int argc, char *argv[])
     if (pid == -1)
         die("fork");
     if (pid == 0) {
-        execvp(argv[4], &argv[4]);
-        die_child(argv[4]);
+        execvp(command[0], command);
+        die_child(command[0]);
     }
     int status;
     if (waitpid(pid, &status, 0) == -1)

@@ -29,6 +29,19 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
+/* Mapping the new size failed: put the old size back, so that a failed run
+ * leaves the object as it found it, and say so. */
+__attribute__((noreturn))
+static void restore_and_fail(int fd, const char *name, size_t old_size,
+                             const char *call)
+{
+    int err = errno;
+    if (ftruncate(fd, (off_t)old_size) == -1)
+        die("ftruncate (restoring the old size)");
+    fail(EXIT_FAILURE, name, "%s: %s (%s); size restored to %zu bytes", call,
+         strerror(err), errno_name(err), old_size);
+}
+
 /* How many of the bytes p[from..to) are 0. */
 static size_t count_zeros(const char *p, size_t from, size_t to)
 {
@@ -41,24 +54,20 @@ static size_t count_zeros(const char *p, size_t from, size_t to)
 int main(int argc, char *argv[])
 {
     lab_init(argc, argv, "[-r] [-v] NAME SIZE");
-    int use_mremap = 0, verbose = 0, opt;
-    opterr = 0;  /* one message of our own, not getopt's */
-    while ((opt = getopt(argc, argv, "+rv")) != -1) {
-        if (opt == 'r')
+    int use_mremap = 0, verbose = 0;
+    for (const char *opt; (opt = lab_option()) != NULL; ) {
+        if (strcmp(opt, "-r") == 0)
             use_mremap = 1;
-        else if (opt == 'v')
+        else if (strcmp(opt, "-v") == 0)
             verbose = 1;
-        else
-            usage_error("-%c: unknown option", optopt);
     }
-    if (argc - optind < 2)
-        usage_error("missing %s", argc - optind < 1 ? "NAME and SIZE" : "SIZE");
-    if (argc - optind > 2)
-        usage_error("too many arguments");
-    const char *name = argv[optind];
+    const char *name = lab_operand("NAME");
+    const char *size_arg = lab_operand("SIZE");
+    lab_end_operands();
     check_ipc_name(name);
-    /* SIZE_MAX/2: mremap and mmap refuse anything near the address space. */
-    size_t new_size = (size_t)parse_long(argv[optind + 1], 0, LONG_MAX / 2, "SIZE");
+    /* At most 1 TiB: the object must also fit a mapping, and user address
+     * space is 128 TiB on x86-64 (less on some arm64 kernels). */
+    size_t new_size = (size_t)parse_long(size_arg, 0, 1L << 40, "SIZE");
 
     int fd = shm_open(name, O_RDWR, 0);
     if (fd == -1)
@@ -99,12 +108,13 @@ int main(int argc, char *argv[])
     if (use_mremap) {
         // BEGIN SOLUTION: resize the mapping
         //| // TODO 2: resize the mapping OLD_MAP from OLD_SIZE to NEW_SIZE bytes with
-        //| // mremap, allowing the kernel to move it (die("mremap")).
+        //| // mremap, allowing the kernel to move it; if it fails, put the old
+        //| // size back with restore_and_fail(fd, name, old_size, "mremap").
         //| map = NULL;
         //| lab_todo("resize the mapping with mremap(MREMAP_MAYMOVE)");
         map = mremap(old_map, old_size, new_size, MREMAP_MAYMOVE);
         if (map == MAP_FAILED)
-            die("mremap");
+            restore_and_fail(fd, name, old_size, "mremap");
         // END SOLUTION
         if (verbose)
             fprintf(stderr, "%s: mapping %p -> %p (%s)\n", lab_prog,
@@ -118,7 +128,7 @@ int main(int argc, char *argv[])
     } else if (new_size > 0) {
         map = mmap(NULL, new_size, PROT_READ, MAP_SHARED, fd, 0);
         if (map == MAP_FAILED)
-            die("mmap");
+            restore_and_fail(fd, name, old_size, "mmap");
     } else {
         map = NULL;
     }

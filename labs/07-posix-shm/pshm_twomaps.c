@@ -79,12 +79,11 @@ static void on_fault(int sig)
 int main(int argc, char *argv[])
 {
     lab_init(argc, argv, "[-v] NAME");
-    int verbose = argc > 1 && strcmp(argv[1], "-v") == 0;
-    if (argc < 2 + verbose)
-        usage_error("missing NAME");
-    if (argc > 2 + verbose)
-        usage_error("too many arguments");
-    const char *name = argv[1 + verbose];
+    int verbose = 0;
+    for (const char *opt; (opt = lab_option()) != NULL; )
+        verbose = 1;  /* -v */
+    const char *name = lab_operand("NAME");
+    lab_end_operands();
     check_ipc_name(name);
 
     int fd = shm_open(name, O_RDWR, 0);

@@ -21,16 +21,14 @@
 int main(int argc, char *argv[])
 {
     lab_init(argc, argv, "NAME");
-    if (argc < 2)
-        usage_error("missing NAME");
-    if (argc > 2)
-        usage_error("too many arguments");
-    check_ipc_name(argv[1]);
+    const char *name = lab_operand("NAME");
+    lab_end_operands();
+    check_ipc_name(name);
     // BEGIN SOLUTION: remove the name
-    //| // TODO: remove the name argv[1] with shm_unlink (die(argv[1]) on failure).
+    //| // TODO: remove the name NAME with shm_unlink (die(name) on failure).
     //| lab_todo("remove NAME with shm_unlink");
-    if (shm_unlink(argv[1]) == -1)
-        die(argv[1]);
+    if (shm_unlink(name) == -1)
+        die(name);
     // END SOLUTION
     printf("unlinked\n");
     return 0;

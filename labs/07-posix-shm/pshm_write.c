@@ -29,11 +29,9 @@
 int main(int argc, char *argv[])
 {
     lab_init(argc, argv, "NAME TEXT");
-    if (argc < 3)
-        usage_error("missing %s", argc < 2 ? "NAME and TEXT" : "TEXT");
-    if (argc > 3)
-        usage_error("too many arguments (quote TEXT if it has spaces)");
-    const char *name = argv[1], *text = argv[2];
+    const char *name = lab_operand("NAME");
+    const char *text = lab_operand("TEXT");
+    lab_end_operands();
     check_ipc_name(name);
     size_t len = strlen(text);
 

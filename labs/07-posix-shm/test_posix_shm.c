@@ -214,6 +214,39 @@ START_TEST(test_resize_grows_with_zeros_and_mremap_follows)
 }
 END_TEST
 
+// when the grown object cannot be mapped, is it left at its old size?
+START_TEST(test_failed_resize_leaves_the_old_size)
+{
+    char name[128], bin[512], limit[32], size[32];
+    lab_unique_name(name, sizeof name, "rsfail");
+    const char *bindir = getenv("LAB_BIN"), *prlimit = "/usr/bin/prlimit";
+    if (bindir == NULL || access(prlimit, X_OK) != 0)
+        LAB_SKIP("needs LAB_BIN (scripts/run sets it) and %s", prlimit);
+    struct lab_result r;
+    RUN_OK(&r, "pshm_create", "-x", name, "1");
+    lab_result_free(&r);
+    // 1 GiB of object is allowed, but a 256 MiB address space cannot map it
+    snprintf(bin, sizeof bin, "%s/pshm_resize", bindir);
+    snprintf(limit, sizeof limit, "--as=%ld", 256L << 20);
+    snprintf(size, sizeof size, "%ld", 1L << 30);
+    char *argv[] = {(char *)prlimit, limit, bin, name, size, NULL};
+    lab_runv(&r, 10, NULL, argv);
+    if (strstr(r.out, "grown from 1 to") == NULL)
+        LAB_SKIP("pshm_resize did not get to ftruncate under a 256 MiB address "
+                 "space (a sanitizer or valgrind build?): %s", r.err);
+    // the failure is one line on stderr, after the "grown" line on stdout
+    ck_assert_msg(r.exited && r.code == 1, "exit %d: %s", r.code, r.err);
+    ck_assert_msg(strstr(r.err, "size restored to 1 bytes") != NULL &&
+                  strchr(r.err, '\n') == r.err + r.err_len - 1,
+                  "stderr: %s", r.err);
+    lab_result_free(&r);
+    char path[160];
+    snprintf(path, sizeof path, "/dev/shm%s", name);
+    ck_assert_int_eq(lab_file_size(path), 1);
+    ck_assert_int_eq(shm_unlink(name), 0);
+}
+END_TEST
+
 // does the data outlive the writer, in a tmpfs file under /dev/shm, until shm_unlink?
 START_TEST(test_data_outlives_the_writer_until_unlink)
 {
@@ -454,9 +487,9 @@ START_TEST(test_bad_input)
                            "pshm_resize", "pshm_unlink", "pshm_hold",
                            "pshm_twomaps"};
     for (size_t i = 0; i < sizeof progs / sizeof *progs; i++) {
-        // no arguments, and --help: the usage line, exit 2
+        // no arguments: the usage line, exit 2; --help: on stdout, exit 0
         lab_expect_error(2, "usage:", progs[i], NULL);
-        lab_expect_error(2, "usage:", progs[i], "--help", NULL);
+        lab_expect_help(progs[i]);
     }
     // extra arguments
     lab_expect_error(2, "too many", "pshm_read", name, "extra", NULL);
@@ -520,6 +553,7 @@ Suite *lab_suite(void)
     tcase_add_test(tc, test_new_object_is_empty_and_ftruncate_sizes_it);
     tcase_add_test(tc, test_mode_follows_umask_and_fchmod_fchown_work);
     tcase_add_test(tc, test_resize_grows_with_zeros_and_mremap_follows);
+    tcase_add_test(tc, test_failed_resize_leaves_the_old_size);
     tc = lab_tcase(s, "persistence", 10);
     tcase_add_test(tc, test_data_outlives_the_writer_until_unlink);
     tcase_add_test(tc, test_plain_posix_programs_interoperate);

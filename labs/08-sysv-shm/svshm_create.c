@@ -34,44 +34,27 @@
 int main(int argc, char *argv[])
 {
     lab_init(argc, argv, "[-x] [-m MODE] [-v] SIZE [PATH PROJ]");
-    int flags = IPC_CREAT, verbose = 0, opt;
+    int flags = IPC_CREAT, verbose = 0;
     int mode = 0600;
-    opterr = 0;  /* one message of our own, not getopt's */
-    while ((opt = getopt(argc, argv, "+xm:v")) != -1) {
-        switch (opt) {
-        case 'x':
+    for (const char *opt; (opt = lab_option()) != NULL; ) {
+        if (strcmp(opt, "-x") == 0)
             flags |= IPC_EXCL;
-            break;
-        case 'v':
+        else if (strcmp(opt, "-v") == 0)
             verbose = 1;
-            break;
-        case 'm': {
-            char *end;
-            errno = 0;
-            long m = strtol(optarg, &end, 8);
-            if (optarg[0] == '\0' || *end != '\0' || errno || m < 0 || m > 0777)
-                usage_error("MODE: '%s' is not an octal mode 0..0777", optarg);
-            mode = (int)m;
-            break;
-        }
-        default:
-            usage_error("-%c: unknown option or missing argument", optopt);
-        }
+        else if (strcmp(opt, "-m") == 0)
+            mode = (int)parse_mode(lab_optarg, "MODE");
     }
-    int nargs = argc - optind;
-    if (nargs < 1)
-        usage_error("missing SIZE");
-    if (nargs == 2)
-        usage_error("PATH needs a PROJ number");
-    if (nargs > 3)
-        usage_error("too many arguments");
-    long size = parse_long(argv[optind], 1, LONG_MAX, "SIZE");
+    const char *size_arg = lab_operand("SIZE");
+    const char *path = lab_next_operand();
+    const char *proj_arg = path ? lab_operand("PROJ (PATH needs a PROJ number)") : NULL;
+    lab_end_operands();
+    /* At most 1 TiB: beyond that only a machine's overcommit policy decides. */
+    long size = parse_long(size_arg, 1, 1L << 40, "SIZE");
 
     /* The key: IPC_PRIVATE, or ftok of an existing file and a project id. */
     key_t key = IPC_PRIVATE;
-    if (nargs == 3) {
-        const char *path = argv[optind + 1];
-        long proj = parse_long(argv[optind + 2], 1, 255, "PROJ");
+    if (path != NULL) {
+        long proj = parse_long(proj_arg, 1, 255, "PROJ");
         key = ftok(path, (int)proj);
         if (key == -1)
             die(path);

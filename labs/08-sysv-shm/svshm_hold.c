@@ -38,18 +38,25 @@ static int str_len(const char *p, size_t size)
 int main(int argc, char *argv[])
 {
     lab_init(argc, argv, "SHMID TEXT -- COMMAND [ARG...]");
-    if (argc < 5 || strcmp(argv[3], "--") != 0)
-        usage_error("expected SHMID TEXT -- COMMAND");
-    int id = (int)parse_long(argv[1], 0, INT_MAX, "SHMID");
-    const char *text = argv[2];
+    const char *id_arg = lab_operand("SHMID");
+    const char *text = lab_operand("TEXT");
+    const char *dashes = lab_next_operand();
+    if (dashes == NULL)
+        usage_error("missing -- COMMAND");
+    if (strcmp(dashes, "--") != 0)
+        usage_error("'%s': expected -- before COMMAND", dashes);
+    char **command = lab_rest();
+    if (command[0] == NULL)
+        usage_error("missing COMMAND");
+    int id = (int)parse_long(id_arg, 0, INT_MAX, "SHMID");
     size_t len = strlen(text);
 
     struct shmid_ds ds;
     if (shmctl(id, IPC_STAT, &ds) == -1)
-        die(argv[1]);
+        die(id_arg);
     size_t size = ds.shm_segsz;
     if (len > size)
-        fail(EXIT_FAILURE, argv[1], "TEXT is %zu bytes, the segment only %zu",
+        fail(EXIT_FAILURE, id_arg, "TEXT is %zu bytes, the segment only %zu",
              len, size);
     char *addr = shmat(id, NULL, 0);
     if (addr == (void *)-1)
@@ -65,8 +72,8 @@ int main(int argc, char *argv[])
     if (pid == -1)
         die("fork");
     if (pid == 0) {
-        execvp(argv[4], &argv[4]);
-        die_child(argv[4]);
+        execvp(command[0], command);
+        die_child(command[0]);
     }
     int status;
     if (waitpid(pid, &status, 0) == -1)

@@ -21,15 +21,13 @@
 int main(int argc, char *argv[])
 {
     lab_init(argc, argv, "SHMID");
-    if (argc < 2)
-        usage_error("missing SHMID");
-    if (argc > 2)
-        usage_error("too many arguments");
-    int id = (int)parse_long(argv[1], 0, INT_MAX, "SHMID");
+    const char *id_arg = lab_operand("SHMID");
+    lab_end_operands();
+    int id = (int)parse_long(id_arg, 0, INT_MAX, "SHMID");
 
     struct shmid_ds ds;
     if (shmctl(id, IPC_STAT, &ds) == -1)
-        die(argv[1]);
+        die(id_arg);
     size_t size = ds.shm_segsz;
 
     // BEGIN SOLUTION: attach read-only, print the text, detach

@@ -24,20 +24,18 @@
 int main(int argc, char *argv[])
 {
     lab_init(argc, argv, "SHMID");
-    if (argc < 2)
-        usage_error("missing SHMID");
-    if (argc > 2)
-        usage_error("too many arguments");
-    int id = (int)parse_long(argv[1], 0, INT_MAX, "SHMID");
+    const char *id_arg = lab_operand("SHMID");
+    lab_end_operands();
+    int id = (int)parse_long(id_arg, 0, INT_MAX, "SHMID");
 
     struct shmid_ds ds;
     if (shmctl(id, IPC_STAT, &ds) == -1)
-        die(argv[1]);
+        die(id_arg);
     // BEGIN SOLUTION: remove the segment
-    //| // TODO: remove the segment ID with shmctl(IPC_RMID) (die(argv[1])).
+    //| // TODO: remove the segment ID with shmctl(IPC_RMID) (die(id_arg)).
     //| lab_todo("remove the segment with shmctl(IPC_RMID)");
     if (shmctl(id, IPC_RMID, NULL) == -1)
-        die(argv[1]);
+        die(id_arg);
     // END SOLUTION
     if (ds.shm_nattch == 0)
         printf("IPC_RMID: removed (nattch was 0)\n");

@@ -28,12 +28,11 @@
 int main(int argc, char *argv[])
 {
     lab_init(argc, argv, "[-v] SHMID");
-    int verbose = argc > 1 && strcmp(argv[1], "-v") == 0;
-    if (argc < 2 + verbose)
-        usage_error("missing SHMID");
-    if (argc > 2 + verbose)
-        usage_error("too many arguments");
-    const char *arg = argv[1 + verbose];
+    int verbose = 0;
+    for (const char *opt; (opt = lab_option()) != NULL; )
+        verbose = 1;  /* -v */
+    const char *arg = lab_operand("SHMID");
+    lab_end_operands();
     int id = (int)parse_long(arg, 0, INT_MAX, "SHMID");
 
     struct shmid_ds ds;

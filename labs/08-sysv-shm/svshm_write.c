@@ -25,21 +25,19 @@
 int main(int argc, char *argv[])
 {
     lab_init(argc, argv, "SHMID TEXT");
-    if (argc < 3)
-        usage_error("missing %s", argc < 2 ? "SHMID and TEXT" : "TEXT");
-    if (argc > 3)
-        usage_error("too many arguments (quote TEXT if it has spaces)");
-    int id = (int)parse_long(argv[1], 0, INT_MAX, "SHMID");
-    const char *text = argv[2];
+    const char *id_arg = lab_operand("SHMID");
+    const char *text = lab_operand("TEXT");
+    lab_end_operands();
+    int id = (int)parse_long(id_arg, 0, INT_MAX, "SHMID");
     size_t len = strlen(text);
 
     /* The size is the segment's, from shmctl(IPC_STAT). */
     struct shmid_ds ds;
     if (shmctl(id, IPC_STAT, &ds) == -1)
-        die(argv[1]);
+        die(id_arg);
     size_t size = ds.shm_segsz;
     if (len > size)
-        fail(EXIT_FAILURE, argv[1],
+        fail(EXIT_FAILURE, id_arg,
              "text is %zu bytes, the segment only %zu (its size is fixed)",
              len, size);
 

@@ -384,7 +384,7 @@ START_TEST(test_bad_input)
                            "svshm_twoattach"};
     for (size_t i = 0; i < sizeof progs / sizeof *progs; i++) {
         lab_expect_error(2, "usage:", progs[i], NULL);
-        lab_expect_error(2, "usage:", progs[i], "--help", NULL);
+        lab_expect_help(progs[i]);
     }
     // bad numbers, options and argument counts
     lab_expect_error(2, "SIZE", "svshm_create", "0", NULL);

@@ -246,14 +246,13 @@ int main(int argc, char *argv[])
 {
     lab_init(argc, argv, "[-v] [--hugetlb]");
     int hugetlb = 0;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "-v") == 0)
+    for (const char *opt; (opt = lab_option()) != NULL; ) {
+        if (strcmp(opt, "-v") == 0)
             verbose = 1;
-        else if (strcmp(argv[i], "--hugetlb") == 0)
+        else if (strcmp(opt, "--hugetlb") == 0)
             hugetlb = 1;
-        else
-            usage_error("unknown argument '%s'", argv[i]);
     }
+    lab_end_operands();
     page = page_size();
     if (hugetlb)
         return hugetlb_case();

@@ -325,7 +325,7 @@ END_TEST
 START_TEST(test_bad_input)
 {
     lab_expect_error(2, "usage", "mmap_errors", "extra", NULL);
-    lab_expect_error(2, "usage", "mmap_errors", "--help", NULL);
+    lab_expect_help("mmap_errors");
     lab_expect_error(2, "-x", "mmap_errors", "-x", NULL);
 }
 END_TEST

@@ -1,15 +1,15 @@
 /* bigger_than_ram.c: map a file larger than the machine's memory.
  *
- * Usage: bigger_than_ram FILE
+ * Usage: bigger_than_ram NEWFILE
  *
  * Source 002 asks whether a mapping can hold more than main memory (GUIDE.md
- * row F3). The program creates FILE as a sparse file one GiB larger than
+ * row F3). The program creates NEWFILE as a sparse file one GiB larger than
  * physical memory (sysconf(_SC_PHYS_PAGES) pages): ftruncate sets the size,
  * no block is written. It maps the whole file MAP_SHARED, stores a byte into
  * 9 pages spread from the first to the last, reads them back, and shows
  * that the process's Rss grew only by those few pages (plus what read-ahead
  * and fault-around bring in), not by the file's size: a mapping only
- * reserves addresses; memory is used page by page, on access. FILE is
+ * reserves addresses; memory is used page by page, on access. NEWFILE is
  * removed at the end (also when the program fails), so the touched pages
  * are never written to the disk.
  *
@@ -55,10 +55,9 @@ static long rss_kib(void)
 
 int main(int argc, char *argv[])
 {
-    lab_init(argc, argv, "FILE");
-    if (argc != 2)
-        usage_error(argc < 2 ? "missing FILE" : "too many arguments");
-    path = argv[1];
+    lab_init(argc, argv, "NEWFILE");
+    path = lab_operand("NEWFILE");
+    lab_end_operands();
     long page = page_size();
     long phys = sysconf(_SC_PHYS_PAGES);
     if (phys <= 0)

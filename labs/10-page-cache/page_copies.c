@@ -1,10 +1,10 @@
 /* page_copies.c: read() gives every process its own copy of a file;
  * shared mappings of the file share the page cache's one copy.
  *
- * Usage: page_copies FILE [MIB]
+ * Usage: page_copies NEWFILE [MIB]
  *
  * Sources 000 (sections 1 and 2) and 004, GUIDE.md row F2. The program
- * creates FILE of MIB MiB (default 8) and runs the experiment twice, each
+ * creates NEWFILE of MIB MiB (default 8) and runs the experiment twice, each
  * time with two processes that hold their data at the same moment:
  *
  *   read:  each process read()s the whole file into its own malloc'd buffer;
@@ -30,7 +30,7 @@
  * Differences from the sources: they draw the copies; this program measures
  * them. Processes are ordered with pipes, not sleeps: both must hold their
  * buffers or mappings while they measure, since Pss depends on how many
- * processes map a page at that moment. FILE is removed at the end.
+ * processes map a page at that moment. NEWFILE is removed at the end.
  *
  * See also: page_faults.c (who takes the faults).
  */
@@ -226,13 +226,11 @@ static double files(long kib)
 
 int main(int argc, char *argv[])
 {
-    lab_init(argc, argv, "FILE [MIB]");
-    if (argc < 2)
-        usage_error("missing FILE");
-    if (argc > 3)
-        usage_error("too many arguments");
-    path = argv[1];
-    long mib = argc > 2 ? parse_long(argv[2], 1, 1024, "MIB") : 8;
+    lab_init(argc, argv, "NEWFILE [MIB]");
+    path = lab_operand("NEWFILE");
+    const char *mib_arg = lab_next_operand();
+    lab_end_operands();
+    long mib = mib_arg ? parse_long(mib_arg, 1, 1024, "MIB") : 8;
     page = page_size();
     size = (size_t)mib << 20;
     if (size % (size_t)page != 0)

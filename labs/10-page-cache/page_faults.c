@@ -1,10 +1,10 @@
 /* page_faults.c: the first process to touch a file's page faults it in from
  * the disk; the next one only gets its page table pointed at it.
  *
- * Usage: page_faults [-v] FILE [PAGES]
+ * Usage: page_faults [-v] NEWFILE [PAGES]
  *
  * Sources 000 (section 2) and 003 (section 1), GUIDE.md row F1. The program
- * creates FILE with PAGES pages (default 64), writes it to the disk
+ * creates NEWFILE with PAGES pages (default 64), writes it to the disk
  * (fdatasync: only clean pages can be dropped) and drops it from the page
  * cache with posix_fadvise(POSIX_FADV_DONTNEED); mincore() confirms that no
  * page is left. Then process A maps the file and reads one byte of every
@@ -24,7 +24,7 @@
  *
  * If the file system keeps the pages anyway (tmpfs cannot evict: its page
  * cache is the file), there is nothing to show: the program says so on
- * stderr and exits 77. FILE is removed at the end.
+ * stderr and exits 77. NEWFILE is removed at the end.
  *
  * Differences from the sources: they describe the faults; this program
  * counts them. It orders A and B with waitpid, not with sleeps.
@@ -147,19 +147,14 @@ static void run_toucher(const char *name, int fd, long npages, struct report *r)
 
 int main(int argc, char *argv[])
 {
-    lab_init(argc, argv, "[-v] FILE [PAGES]");
-    int verbose = 0, first = 1;
-    if (argc > 1 && strcmp(argv[1], "-v") == 0) {
-        verbose = 1;
-        first = 2;
-    }
-    if (argc - first < 1)
-        usage_error("missing FILE");
-    if (argc - first > 2)
-        usage_error("too many arguments");
-    path = argv[first];
-    long npages = argc - first == 2
-                  ? parse_long(argv[first + 1], 1, MAX_PAGES, "PAGES") : 64;
+    lab_init(argc, argv, "[-v] NEWFILE [PAGES]");
+    int verbose = 0;
+    for (const char *opt; (opt = lab_option()) != NULL; )
+        verbose = 1;  /* -v */
+    path = lab_operand("NEWFILE");
+    const char *pages_arg = lab_next_operand();
+    lab_end_operands();
+    long npages = pages_arg ? parse_long(pages_arg, 1, MAX_PAGES, "PAGES") : 64;
     page = page_size();
 
     /* Write the file: every byte 'p'. O_EXCL: never clobber a file. */

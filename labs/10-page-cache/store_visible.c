@@ -1,10 +1,10 @@
 /* store_visible.c: a store through a shared mapping is in the page cache at
  * once, for every reader, and outlives the process that made it.
  *
- * Usage: store_visible FILE
+ * Usage: store_visible NEWFILE
  *
  * Source 003 says the changes reach the file only at munmap or msync
- * (GUIDE.md row M4). The program creates FILE ("old old old\n"), then:
+ * (GUIDE.md row M4). The program creates NEWFILE ("old old old\n"), then:
  *
  *  1. maps it MAP_SHARED and stores "NEW" at offset 0; with the mapping
  *     still in place, no msync and no munmap, read() on a second descriptor
@@ -15,7 +15,7 @@
  *     "NEW KID old": the page cache kept the store after its process died.
  *
  * msync(MS_SYNC) matters for the disk (a crash, a power cut), not for other
- * readers of the file. FILE is left in place so it can be inspected (cat).
+ * readers of the file. NEWFILE is left in place so it can be inspected (cat).
  *
  * Differences from the source: it gives munmap/msync as the moment the data
  * reaches "the file"; today's kernels share one page cache between read(),
@@ -50,10 +50,9 @@ static const char *read_now(const char *path)
 
 int main(int argc, char *argv[])
 {
-    lab_init(argc, argv, "FILE");
-    if (argc != 2)
-        usage_error(argc < 2 ? "missing FILE" : "too many arguments");
-    const char *path = argv[1];
+    lab_init(argc, argv, "NEWFILE");
+    const char *path = lab_operand("NEWFILE");
+    lab_end_operands();
 
     int fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
     if (fd == -1)

@@ -252,7 +252,7 @@ START_TEST(test_bad_input)
                                         "store_visible", "bigger_than_ram"};
     for (int i = 0; i < 4; i++) {
         lab_expect_error(2, "usage", progs[i], NULL);
-        lab_expect_error(2, "usage", progs[i], "--help", NULL);
+        lab_expect_help(progs[i]);
         lab_expect_error(2, NULL, progs[i], "a", "1", "extra", NULL);
         // an existing file is never clobbered (O_EXCL)
         lab_write_file("exists", "keep", 4);

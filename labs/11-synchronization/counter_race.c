@@ -136,27 +136,23 @@ int main(int argc, char *argv[])
 {
     lab_init(argc, argv, "[-v] [-n PROCS] [-m ITERS] none|sem|mutex|atomic");
     long procs = 2, iters = 1000000;
-    int verbose = 0, opt;
-    while ((opt = getopt(argc, argv, ":vn:m:")) != -1) {
-        switch (opt) {
-        case 'v': verbose = 1; break;
-        case 'n': procs = parse_long(optarg, 1, 64, "PROCS"); break;
-        case 'm': iters = parse_long(optarg, 1, 100000000, "ITERS"); break;
-        case ':': usage_error("-%c needs a value", optopt);
-        default:  usage_error("unknown option -%c", optopt);
-        }
+    int verbose = 0;
+    for (const char *opt; (opt = lab_option()) != NULL; ) {
+        if (strcmp(opt, "-v") == 0)
+            verbose = 1;
+        else if (strcmp(opt, "-n") == 0)
+            procs = parse_long(lab_optarg, 1, 64, "PROCS");
+        else if (strcmp(opt, "-m") == 0)
+            iters = parse_long(lab_optarg, 1, 100000000, "ITERS");
     }
-    if (optind >= argc)
-        usage_error("missing MODE");
-    if (argc - optind > 1)
-        usage_error("too many arguments");
+    const char *mode_arg = lab_operand("MODE");
+    lab_end_operands();
     int mode = -1;
     for (int m = MODE_NONE; m <= MODE_ATOMIC; m++)
-        if (strcmp(argv[optind], mode_names[m]) == 0)
+        if (strcmp(mode_arg, mode_names[m]) == 0)
             mode = m;
     if (mode == -1)
-        usage_error("MODE: '%s' is not none, sem, mutex or atomic",
-                    argv[optind]);
+        usage_error("MODE: '%s' is not none, sem, mutex or atomic", mode_arg);
 
     /* The shared page, zero-filled: counter = 0, acounter = 0. */
     struct shared *sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE,

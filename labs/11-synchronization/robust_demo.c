@@ -57,17 +57,16 @@ static const char *result_name(int err)
 int main(int argc, char *argv[])
 {
     lab_init(argc, argv, "[-v] [-k] [-n]");
-    int verbose = 0, by_kill = 0, skip_consistent = 0, opt;
-    while ((opt = getopt(argc, argv, ":vkn")) != -1) {
-        switch (opt) {
-        case 'v': verbose = 1; break;
-        case 'k': by_kill = 1; break;
-        case 'n': skip_consistent = 1; break;
-        default:  usage_error("unknown option -%c", optopt);
-        }
+    int verbose = 0, by_kill = 0, skip_consistent = 0;
+    for (const char *opt; (opt = lab_option()) != NULL; ) {
+        if (strcmp(opt, "-v") == 0)
+            verbose = 1;
+        else if (strcmp(opt, "-k") == 0)
+            by_kill = 1;
+        else if (strcmp(opt, "-n") == 0)
+            skip_consistent = 1;
     }
-    if (optind < argc)
-        usage_error("too many arguments");
+    lab_end_operands();
 
     struct shared *sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE,
                              MAP_SHARED | MAP_ANONYMOUS, -1, 0);

@@ -133,21 +133,18 @@ int main(int argc, char *argv[])
 {
     lab_init(argc, argv, "[-v] [-s SLOTSIZE] [-k SLOTS] NAME OUTFILE");
     long slot_size = 1000, nslots = 16;
-    int verbose = 0, opt;
-    while ((opt = getopt(argc, argv, ":vs:k:")) != -1) {
-        switch (opt) {
-        case 'v': verbose = 1; break;
-        case 's': slot_size = parse_long(optarg, 1, 1 << 20, "SLOTSIZE"); break;
-        case 'k': nslots = parse_long(optarg, 1, 1024, "SLOTS"); break;
-        case ':': usage_error("-%c needs a value", optopt);
-        default:  usage_error("unknown option -%c", optopt);
-        }
+    int verbose = 0;
+    for (const char *opt; (opt = lab_option()) != NULL; ) {
+        if (strcmp(opt, "-v") == 0)
+            verbose = 1;
+        else if (strcmp(opt, "-s") == 0)
+            slot_size = parse_long(lab_optarg, 1, 1 << 20, "SLOTSIZE");
+        else if (strcmp(opt, "-k") == 0)
+            nslots = parse_long(lab_optarg, 1, 1024, "SLOTS");
     }
-    if (argc - optind < 2)
-        usage_error("missing %s", argc - optind == 0 ? "NAME" : "OUTFILE");
-    if (argc - optind > 2)
-        usage_error("too many arguments");
-    const char *name = argv[optind], *out_path = argv[optind + 1];
+    const char *name = lab_operand("NAME");
+    const char *out_path = lab_operand("OUTFILE");
+    lab_end_operands();
     check_ipc_name(name);
 
     /* Ctrl-C and kill end the wait with EINTR (no SA_RESTART), not death,

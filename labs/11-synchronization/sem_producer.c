@@ -123,18 +123,12 @@ static size_t read_full(int fd, unsigned char *buf, size_t n, const char *path)
 int main(int argc, char *argv[])
 {
     lab_init(argc, argv, "[-v] NAME INFILE");
-    int verbose = 0, opt;
-    while ((opt = getopt(argc, argv, ":v")) != -1) {
-        if (opt == 'v')
-            verbose = 1;
-        else
-            usage_error("unknown option -%c", optopt);
-    }
-    if (argc - optind < 2)
-        usage_error("missing %s", argc - optind == 0 ? "NAME" : "INFILE");
-    if (argc - optind > 2)
-        usage_error("too many arguments");
-    const char *name = argv[optind], *in_path = argv[optind + 1];
+    int verbose = 0;
+    for (const char *opt; (opt = lab_option()) != NULL; )
+        verbose = 1;  /* -v */
+    const char *name = lab_operand("NAME");
+    const char *in_path = lab_operand("INFILE");
+    lab_end_operands();
     check_ipc_name(name);
 
     struct sigaction sa;

@@ -113,7 +113,7 @@ END_TEST
 START_TEST(test_counter_race_bad_input)
 {
     lab_expect_error(2, "missing MODE", "counter_race", NULL);
-    lab_expect_error(2, "usage", "counter_race", "--help", NULL);
+    lab_expect_help("counter_race");
     lab_expect_error(2, "MODE", "counter_race", "spin", NULL);
     lab_expect_error(2, "too many", "counter_race", "sem", "mutex", NULL);
     lab_expect_error(2, "PROCS", "counter_race", "-n", "0", "sem", NULL);
@@ -438,7 +438,7 @@ START_TEST(test_producer_bad_input)
     lab_write_file("in.bin", "abc", 3);
     ck_assert_int_eq(mkdir("dir", 0755), 0);
     lab_expect_error(2, "missing NAME", "sem_producer", NULL);
-    lab_expect_error(2, "usage", "sem_producer", "--help", NULL);
+    lab_expect_help("sem_producer");
     lab_expect_error(2, "missing INFILE", "sem_producer", name, NULL);
     lab_expect_error(2, "NAME", "sem_producer", "x", "in.bin", NULL);
     lab_expect_error(1, "missing.bin: No such file", "sem_producer", name, "missing.bin", NULL);

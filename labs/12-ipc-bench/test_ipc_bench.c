@@ -435,7 +435,7 @@ END_TEST
 START_TEST(test_bad_input)
 {
     lab_write_file("file", "x", 1);
-    lab_expect_error(2, "usage", "ipc_bench", "--help", NULL);
+    lab_expect_help("ipc_bench");
     lab_expect_error(2, "--fast", "ipc_bench", "--fast", NULL);
     lab_expect_error(2, "--out needs a value", "ipc_bench", "--smoke", "--out", NULL);
     lab_expect_error(1, "missing: No such file", "ipc_bench", "--smoke", "--out", "missing", NULL);
