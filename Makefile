@@ -78,7 +78,7 @@ $(BIN)/%: %.c common/lab.h $(FLAGS_FILE)
 	@mkdir -p $(BIN)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
 
-$(BUILD)/obj/testlib.o: common/testlib.c common/testlib.h $(FLAGS_FILE) | deps-check
+$(BUILD)/obj/testlib.o: common/testlib.c common/testlib.h common/lab.h $(FLAGS_FILE) | deps-check
 	@mkdir -p $(BUILD)/obj
 	$(CC) $(CFLAGS) -DLAB_BIN_DEFAULT='"$(abspath $(BIN))"' $$(pkg-config --cflags check) -c -o $@ $<
 

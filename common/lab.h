@@ -2,8 +2,11 @@
  *
  * In the spirit of tlpi_hdr.h: one error idiom (die), a child-safe variant
  * (die_child), one usage idiom (usage_error), checked number parsing and the
- * page size. Everything is static, so a program that includes this header is
- * still a single self-contained .c file a student can read top to bottom.
+ * page size; and, at the end, the bookkeeping several labs share: opening a
+ * regular file with its size, catching SIGBUS/SIGSEGV with their si_code
+ * names, naming a file system. Everything is static, so a program that
+ * includes this header is still a single self-contained .c file a student
+ * can read top to bottom.
  *
  * Include it after the program's feature-test macro:
  *     #define _GNU_SOURCE
@@ -342,6 +345,130 @@ static inline long page_size(void)
     if (size <= 0)
         die("sysconf(_SC_PAGESIZE)");
     return size;
+}
+
+/* ---- opening a regular file ---------------------------------------------- */
+
+#include <fcntl.h>
+#include <sys/stat.h>
+
+/* open(path, flags, mode) for a file the program will map or truncate, and
+ * make sure it is a regular file; *size (when not NULL) gets its size.
+ * Anything else (a directory, a FIFO, a device) is refused with
+ * "prog: PATH: not a regular file", exit 1; a failed call dies naming PATH.
+ * The open is non-blocking and the flag is taken off again, so that a FIFO
+ * is refused at once instead of blocking open() until a writer comes. */
+static inline int open_regular(const char *path, int flags, mode_t mode,
+                               off_t *size)
+{
+    int fd = open(path, flags | O_NONBLOCK, mode);
+    if (fd == -1 && errno == ENXIO)  /* a FIFO with no reader, a device */
+        fail(EXIT_FAILURE, path, "not a regular file");
+    if (fd == -1)
+        die(path);
+    struct stat sb;
+    if (fstat(fd, &sb) == -1)
+        die(path);
+    if (!S_ISREG(sb.st_mode))
+        fail(EXIT_FAILURE, path, "not a regular file");
+    if (!(flags & O_NONBLOCK) && fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == -1)
+        die(path);
+    if (size != NULL)
+        *size = sb.st_size;
+    return fd;
+}
+
+/* ---- catching SIGBUS and SIGSEGV ----------------------------------------- */
+
+#include <setjmp.h>
+#include <signal.h>
+
+/* What the last caught fault was. A program that asks "does this one
+ * access fault, and with what?" calls catch_faults() once, then:
+ *
+ *     if (sigsetjmp(lab_fault.env, 1) == 0)
+ *         map[offset] = 'x';          // the access; no fault if we go on
+ *     else
+ *         ... lab_fault.sig, .code and .addr say what it raised ...
+ *
+ * The handler copies three fields of its siginfo and jumps back to the
+ * sigsetjmp(): a fault cannot be returned from (the access would fault
+ * again), and the jump leaves the handler without calling anything. */
+struct lab_fault {
+    sigjmp_buf env;              /* where the handler jumps back to */
+    volatile sig_atomic_t sig;   /* SIGBUS or SIGSEGV */
+    volatile sig_atomic_t code;  /* its si_code: BUS_ADRERR, SEGV_ACCERR ... */
+    void *volatile addr;         /* its si_addr: the address that faulted */
+};
+__attribute__((unused)) static struct lab_fault lab_fault;
+
+static inline void lab_on_fault(int sig, siginfo_t *si, void *ctx)
+{
+    (void)ctx;
+    lab_fault.sig = sig;
+    lab_fault.code = si->si_code;
+    lab_fault.addr = si->si_addr;
+    siglongjmp(lab_fault.env, 1);
+}
+
+/* From now on SIGBUS and SIGSEGV jump back to lab_fault.env. */
+static inline void catch_faults(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = lab_on_fault;
+    sa.sa_flags = SA_SIGINFO;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGBUS, &sa, NULL) == -1 || sigaction(SIGSEGV, &sa, NULL) == -1)
+        die("sigaction");
+    lab_fault.sig = 0;
+}
+
+/* SIGBUS and SIGSEGV kill the process again (their default action). */
+static inline void stop_catching_faults(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = SIG_DFL;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGBUS, &sa, NULL) == -1 || sigaction(SIGSEGV, &sa, NULL) == -1)
+        die("sigaction");
+}
+
+/* The name of a fault's si_code, "BUS_ADRERR", or "si_code N". */
+static inline const char *si_code_name(int sig, int code)
+{
+    static char buf[32];
+    if (sig == SIGBUS && code == BUS_ADRERR) return "BUS_ADRERR";
+    if (sig == SIGBUS && code == BUS_ADRALN) return "BUS_ADRALN";
+    if (sig == SIGBUS && code == BUS_OBJERR) return "BUS_OBJERR";
+    if (sig == SIGSEGV && code == SEGV_MAPERR) return "SEGV_MAPERR";
+    if (sig == SIGSEGV && code == SEGV_ACCERR) return "SEGV_ACCERR";
+    if (code == SI_USER) return "SI_USER";  /* sent by kill(), not a fault */
+    snprintf(buf, sizeof buf, "si_code %d", code);
+    return buf;
+}
+
+/* ---- naming a file system ------------------------------------------------ */
+
+/* The name of a file system from statfs()'s f_type: "tmpfs", "ext4" (ext2
+ * and ext3 have the same number), ..., or the number in hex. */
+static inline const char *fs_type_name(unsigned long type)
+{
+    static char other[32];
+    switch (type) {
+    case 0xEF53UL:     return "ext4";
+    case 0x01021994UL: return "tmpfs";
+    case 0x58465342UL: return "xfs";
+    case 0x9123683EUL: return "btrfs";
+    case 0x794C7630UL: return "overlay";
+    case 0x6969UL:     return "nfs";
+    case 0x2FC12FC1UL: return "zfs";
+    case 0xF2F52010UL: return "f2fs";
+    default:
+        snprintf(other, sizeof other, "0x%lx", type);
+        return other;
+    }
 }
 
 #endif

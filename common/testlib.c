@@ -17,6 +17,10 @@
  *   LAB_TIMEOUT_SCALE  multiplies every timeout (valgrind is slow)
  */
 #define _GNU_SOURCE
+/* lab.h first: check.h defines a macro fail() that would clash with its
+ * fail(). From lab.h: catch_faults(), fs_type_name(), one copy for the
+ * lab programs and the tests. */
+#include "lab.h"
 #include "testlib.h"
 
 #include <dirent.h>
@@ -169,23 +173,10 @@ long long lab_file_size(const char *path)
 
 const char *lab_fs_type(const char *dir)
 {
-    static char other[32];
     struct statfs sf;
     if (statfs(dir, &sf) == -1)
         return "unknown";
-    switch ((unsigned long)sf.f_type) {
-    case 0xEF53UL:     return "ext4";  /* ext2, ext3 and ext4 share it */
-    case 0x01021994UL: return "tmpfs";
-    case 0x58465342UL: return "xfs";
-    case 0x9123683EUL: return "btrfs";
-    case 0x794C7630UL: return "overlay";
-    case 0x6969UL:     return "nfs";
-    case 0x2FC12FC1UL: return "zfs";
-    case 0xF2F52010UL: return "f2fs";
-    default:
-        snprintf(other, sizeof other, "0x%lx", (unsigned long)sf.f_type);
-        return other;
-    }
+    return fs_type_name((unsigned long)sf.f_type);
 }
 
 /* ---- running programs --------------------------------------------------- */
@@ -594,43 +585,25 @@ void lab_expect_help(const char *prog)
 
 /* ---- fault probes ------------------------------------------------------- */
 
-static sigjmp_buf probe_env;
-static volatile sig_atomic_t probe_sig, probe_code;
-static void *volatile probe_addr;
-
-static void probe_handler(int sig, siginfo_t *si, void *ctx)
-{
-    (void)ctx;
-    probe_sig = sig;
-    probe_code = si->si_code;
-    probe_addr = si->si_addr;
-    siglongjmp(probe_env, 1);
-}
-
+/* The lab programs' own catcher (lab.h): the handler records the signal,
+ * si_code and address in lab_fault and jumps back to the sigsetjmp. */
 static int probe(volatile char *wp, const volatile char *rp, char value,
                  int *code, void **addr)
 {
-    struct sigaction sa, old_bus, old_segv;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = probe_handler;
-    sa.sa_flags = SA_SIGINFO;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGBUS, &sa, &old_bus);
-    sigaction(SIGSEGV, &sa, &old_segv);
-    probe_sig = 0;
-    probe_code = 0;
-    probe_addr = NULL;
-    if (sigsetjmp(probe_env, 1) == 0) {
+    catch_faults();
+    lab_fault.sig = 0;
+    lab_fault.code = 0;
+    lab_fault.addr = NULL;
+    if (sigsetjmp(lab_fault.env, 1) == 0) {
         if (wp)
             *wp = value;
         else
             (void)*rp;
     }
-    sigaction(SIGBUS, &old_bus, NULL);
-    sigaction(SIGSEGV, &old_segv, NULL);
-    if (code) *code = probe_code;
-    if (addr) *addr = probe_addr;
-    return probe_sig;
+    stop_catching_faults();
+    if (code) *code = lab_fault.code;
+    if (addr) *addr = lab_fault.addr;
+    return lab_fault.sig;
 }
 
 int lab_probe_write(volatile char *p, char value, int *code, void **addr)

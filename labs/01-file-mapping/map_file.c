@@ -41,23 +41,17 @@ int main(int argc, char *argv[])
 
     /* Open the file for reading and writing: a shared writable mapping
      * needs both. */
-    int fd = open(path, O_RDWR);
-    if (fd == -1)
-        die(path);
+    off_t size;
+    int fd = open_regular(path, O_RDWR, 0, &size);
 
     /* The mapping's length is the file's size. */
-    struct stat sb;
-    if (fstat(fd, &sb) == -1)
-        die(path);
-    if (!S_ISREG(sb.st_mode))
-        fail(EXIT_FAILURE, path, "not a regular file");
-    if (sb.st_size == 0)
+    if (size == 0)
         fail(EXIT_FAILURE, path, "empty file: nothing to map");
-    if (offset >= sb.st_size)
+    if (offset >= size)
         fail(EXIT_FAILURE, path,
              "offset %ld is past the last byte (file size %lld)", offset,
-             (long long)sb.st_size);
-    size_t len = (size_t)sb.st_size;
+             (long long)size);
+    size_t len = (size_t)size;
 
     // BEGIN SOLUTION: map the file, then close the descriptor
     //| // TODO 1: map all LEN bytes of FD with mmap(): readable, writable and

@@ -73,17 +73,11 @@ int main(int argc, char *argv[])
 
     /* A only reads: a read-only descriptor and PROT_READ are enough for a
      * shared mapping that still sees every store of B. */
-    int fd = open(path, O_RDONLY);
-    if (fd == -1)
-        die(path);
-    struct stat sb;
-    if (fstat(fd, &sb) == -1)
-        die(path);
-    if (!S_ISREG(sb.st_mode))
-        fail(EXIT_FAILURE, path, "not a regular file");
-    if (sb.st_size == 0)
+    off_t size;
+    int fd = open_regular(path, O_RDONLY, 0, &size);
+    if (size == 0)
         fail(EXIT_FAILURE, path, "empty file: nothing to map");
-    size_t len = (size_t)sb.st_size;
+    size_t len = (size_t)size;
 
     // BEGIN SOLUTION: map the file shared, read-only
     //| // TODO 1: map all LEN bytes of FD with mmap(): read-only, but shared with

@@ -37,17 +37,11 @@ int main(int argc, char *argv[])
     if (text_len == 0)
         usage_error("TEXT: empty: nothing to write");
 
-    int fd = open(path, O_RDWR);
-    if (fd == -1)
-        die(path);
-    struct stat sb;
-    if (fstat(fd, &sb) == -1)
-        die(path);
-    if (!S_ISREG(sb.st_mode))
-        fail(EXIT_FAILURE, path, "not a regular file");
-    if (sb.st_size == 0)
+    off_t size;
+    int fd = open_regular(path, O_RDWR, 0, &size);
+    if (size == 0)
         fail(EXIT_FAILURE, path, "empty file: nothing to map");
-    size_t len = (size_t)sb.st_size;
+    size_t len = (size_t)size;
     if (text_len > len)
         fail(EXIT_FAILURE, path, "TEXT of %zu bytes does not fit in %zu bytes",
              text_len, len);

@@ -159,6 +159,8 @@ START_TEST(test_bad_input)
     lab_write_file("shared.txt", data, DATA_LEN);
     lab_write_file("empty", "", 0);
     ck_assert_int_eq(mkdir("dir", 0755), 0);
+    // a FIFO with no writer: open() would block forever if it were not refused
+    ck_assert_int_eq(mkfifo("fifo", 0600), 0);
     static const struct {
         const char *prog, *args[5];
         int code;
@@ -173,12 +175,14 @@ START_TEST(test_bad_input)
         {"poll_reader", {"missing.txt", NULL}, 1, "missing.txt: No such file"},
         {"poll_reader", {"dir", NULL}, 1, "dir: not a regular file"},
         {"poll_reader", {"empty", NULL}, 1, "empty: empty file"},
+        {"poll_reader", {"fifo", NULL}, 1, "fifo: not a regular file"},
         {"poll_writer", {NULL}, 2, "missing FILE"},
         {"poll_writer", {"shared.txt", "a", "b", NULL}, 2, "too many"},
         {"poll_writer", {"shared.txt", "", NULL}, 2, "TEXT"},
         {"poll_writer", {"missing.txt", NULL}, 1, "missing.txt: No such file"},
         {"poll_writer", {"dir", NULL}, 1, "dir:"},
         {"poll_writer", {"empty", NULL}, 1, "empty: empty file"},
+        {"poll_writer", {"fifo", NULL}, 1, "fifo: not a regular file"},
     };
     lab_expect_help("poll_reader");
     lab_expect_help("poll_writer");

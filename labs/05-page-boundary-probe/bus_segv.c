@@ -60,54 +60,18 @@
 
 #define USAGE "[--raw] [-v] FILE"
 
-/* ---- catching the fault -------------------------------------------------- */
+/* ---- the store that may fault -------------------------------------------- */
 
-static sigjmp_buf fault_env;
-static volatile sig_atomic_t fault_sig, fault_code;
-static char *volatile fault_addr;
-
-/* SIGBUS and SIGSEGV: note what happened and where, and jump back to the
- * sigsetjmp() before the store, which then reports the fault. */
-static void on_fault(int sig, siginfo_t *si, void *ctx)
-{
-    (void)ctx;
-    fault_sig = sig;
-    fault_code = si->si_code;
-    fault_addr = si->si_addr;
-    siglongjmp(fault_env, 1);
-}
-
-static void catch_faults(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = on_fault;
-    sa.sa_flags = SA_SIGINFO;
-    sigemptyset(&sa.sa_mask);
-    if (sigaction(SIGBUS, &sa, NULL) == -1 || sigaction(SIGSEGV, &sa, NULL) == -1)
-        die("sigaction");
-}
-
-/* Store `value` at p; 0 if the store succeeded, else the signal it raised
- * (only when caught: with --raw the process dies here). */
+/* Store `value` at p; 0 if the store succeeded, else the signal it raised.
+ * After catch_faults() (lab.h) a SIGBUS or SIGSEGV jumps back here, to the
+ * sigsetjmp, with lab_fault saying what and where; with --raw nothing is
+ * caught and the process dies at the store. */
 static int store(volatile char *p, char value)
 {
-    if (sigsetjmp(fault_env, 1) != 0)
-        return fault_sig;
+    if (sigsetjmp(lab_fault.env, 1) != 0)
+        return lab_fault.sig;
     *p = value;
     return 0;
-}
-
-static const char *code_name(int sig, int code)
-{
-    static char buf[32];
-    if (sig == SIGBUS && code == BUS_ADRERR) return "BUS_ADRERR";
-    if (sig == SIGBUS && code == BUS_ADRALN) return "BUS_ADRALN";
-    if (sig == SIGBUS && code == BUS_OBJERR) return "BUS_OBJERR";
-    if (sig == SIGSEGV && code == SEGV_MAPERR) return "SEGV_MAPERR";
-    if (sig == SIGSEGV && code == SEGV_ACCERR) return "SEGV_ACCERR";
-    snprintf(buf, sizeof buf, "si_code %d", code);
-    return buf;
 }
 
 /* ---- the experiment ------------------------------------------------------ */
@@ -130,21 +94,15 @@ int main(int argc, char *argv[])
     setvbuf(stdout, NULL, _IOLBF, 0);
 
     /* The file: it must exist and be smaller than one page. */
-    int fd = open(path, O_RDWR);
-    if (fd == -1)
-        die(path);
-    struct stat sb;
-    if (fstat(fd, &sb) == -1)
-        die(path);
-    if (!S_ISREG(sb.st_mode))
-        fail(EXIT_FAILURE, path, "not a regular file");
-    if (sb.st_size == 0)
+    off_t size;
+    int fd = open_regular(path, O_RDWR, 0, &size);
+    if (size == 0)
         fail(EXIT_FAILURE, path, "empty file: it needs a last byte to store into");
-    if (sb.st_size >= page)
+    if (size >= page)
         fail(EXIT_FAILURE, path, "%lld bytes: the file must be smaller than "
-             "one page (%ld bytes)", (long long)sb.st_size, page);
+             "one page (%ld bytes)", (long long)size, page);
     printf("pagesize is %ld\n", page);
-    printf("file size is %lld\n", (long long)sb.st_size);
+    printf("file size is %lld\n", (long long)size);
 
     /* Reserve the mapping and one guard page after it, inaccessible, then
      * map two pages of the file over the start of the reservation. */
@@ -177,7 +135,7 @@ int main(int argc, char *argv[])
            "guard page\n", len, path);
 
     /* The four stores, from the file's last byte to past the mapping. */
-    long last = (long)sb.st_size - 1;
+    long last = (long)size - 1;
     struct {
         long offset;
         char value;
@@ -197,12 +155,12 @@ int main(int argc, char *argv[])
             printf("  ok\n");
             continue;
         }
-        long at = (long)(fault_addr - map);
+        long at = (long)((char *)lab_fault.addr - map);
         printf("  caught %s (%s) at page %ld, byte offset %ld from the "
-               "mapping's start\n",
-               signal_name(sig), code_name(sig, fault_code), at / page + 1, at);
+               "mapping's start\n", signal_name(sig),
+               si_code_name(sig, lab_fault.code), at / page + 1, at);
         if (verbose)
-            fprintf(stderr, "%s: si_addr %p\n", lab_prog, (void *)fault_addr);
+            fprintf(stderr, "%s: si_addr %p\n", lab_prog, lab_fault.addr);
     }
 
     // BEGIN SOLUTION: unmap
@@ -212,6 +170,7 @@ int main(int argc, char *argv[])
         die("munmap");
     // END SOLUTION
     /* The stores changed neither the file's size nor its bytes. */
+    struct stat sb;
     if (stat(path, &sb) == -1)
         die(path);
     printf("file size is still %lld\n", (long long)sb.st_size);

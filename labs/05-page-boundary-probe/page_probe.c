@@ -75,54 +75,18 @@ struct people {
     int age;
 };
 
-/* ---- catching the fault -------------------------------------------------- */
-
-static sigjmp_buf fault_env;
-static volatile sig_atomic_t fault_sig, fault_code;
-static char *volatile fault_addr;
-
-/* SIGBUS and SIGSEGV: note what happened and where, and jump back to the
- * sigsetjmp() before the store, which then reports the fault. */
-static void on_fault(int sig, siginfo_t *si, void *ctx)
-{
-    (void)ctx;
-    fault_sig = sig;
-    fault_code = si->si_code;
-    fault_addr = si->si_addr;
-    siglongjmp(fault_env, 1);
-}
-
-static void catch_faults(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = on_fault;
-    sa.sa_flags = SA_SIGINFO;
-    sigemptyset(&sa.sa_mask);
-    if (sigaction(SIGBUS, &sa, NULL) == -1 || sigaction(SIGSEGV, &sa, NULL) == -1)
-        die("sigaction");
-}
+/* ---- the store that may fault -------------------------------------------- */
 
 /* Store age=100 into record `rec`; 0 if the store succeeded, else the
- * signal it raised (only when caught: with --raw the process dies here). */
+ * signal it raised. After catch_faults() (lab.h) a SIGBUS or SIGSEGV jumps
+ * back here, to the sigsetjmp, with lab_fault saying what and where; with
+ * --raw nothing is caught and the process dies at the store. */
 static int store_age(volatile struct people *map, long rec)
 {
-    if (sigsetjmp(fault_env, 1) != 0)
-        return fault_sig;
+    if (sigsetjmp(lab_fault.env, 1) != 0)
+        return lab_fault.sig;
     map[rec].age = 100;
     return 0;
-}
-
-static const char *code_name(int sig, int code)
-{
-    static char buf[32];
-    if (sig == SIGBUS && code == BUS_ADRERR) return "BUS_ADRERR";
-    if (sig == SIGBUS && code == BUS_ADRALN) return "BUS_ADRALN";
-    if (sig == SIGBUS && code == BUS_OBJERR) return "BUS_OBJERR";
-    if (sig == SIGSEGV && code == SEGV_MAPERR) return "SEGV_MAPERR";
-    if (sig == SIGSEGV && code == SEGV_ACCERR) return "SEGV_ACCERR";
-    snprintf(buf, sizeof buf, "si_code %d", code);
-    return buf;
 }
 
 /* ---- the experiment ------------------------------------------------------ */
@@ -157,17 +121,11 @@ int main(int argc, char *argv[])
     setvbuf(stdout, NULL, _IOLBF, 0);
 
     /* Make the file: 2*PAGE-99 bytes, as the source's lseek + write. */
-    int fd = open(path, O_CREAT | O_RDWR | O_TRUNC, 0644);
-    if (fd == -1)
-        die(path);
-    struct stat sb;
-    if (fstat(fd, &sb) == -1)
-        die(path);
-    if (!S_ISREG(sb.st_mode))
-        fail(EXIT_FAILURE, path, "not a regular file");
+    int fd = open_regular(path, O_CREAT | O_RDWR | O_TRUNC, 0644, NULL);
     printf("pagesize is %ld\n", page);
     if (ftruncate(fd, size) == -1)
         die(path);
+    struct stat sb;
     if (fstat(fd, &sb) == -1)
         die(path);
     printf("file size is %lld\n", (long long)sb.st_size);
@@ -258,12 +216,12 @@ int main(int argc, char *argv[])
     // END SOLUTION
 
     if (sig != 0) {
-        long at = (long)(fault_addr - map);
+        long at = (long)((char *)lab_fault.addr - map);
         printf("caught %s (%s) at page %ld, byte offset %ld from the "
-               "mapping's start\n",
-               signal_name(sig), code_name(sig, fault_code), at / page + 1, at);
+               "mapping's start\n", signal_name(sig),
+               si_code_name(sig, lab_fault.code), at / page + 1, at);
         if (verbose)
-            fprintf(stderr, "%s: si_addr %p\n", lab_prog, (void *)fault_addr);
+            fprintf(stderr, "%s: si_addr %p\n", lab_prog, lab_fault.addr);
     } else {
         printf("no store faulted\n");
     }

@@ -38,22 +38,16 @@ int main(int argc, char *argv[])
     const char *path = lab_operand("INFILE");
     lab_end_operands();
 
-    int fd = open(path, O_RDONLY);
-    if (fd == -1)
-        die(path);
-    struct stat sb;
-    if (fstat(fd, &sb) == -1)
-        die(path);
-    if (!S_ISREG(sb.st_mode))
-        fail(EXIT_FAILURE, path, "not a regular file");
-    if (sb.st_size == 0)
+    off_t size;
+    int fd = open_regular(path, O_RDONLY, 0, &size);
+    if (size == 0)
         fail(EXIT_FAILURE, path, "empty file: nothing to map");
 
     /* Every record must lie in a page that holds some of the file: past
      * the file's last page an access would raise SIGBUS. */
     size_t map_len = sizeof(people) * MAP_RECORDS;
     size_t page = (size_t)page_size();
-    size_t pages = ((size_t)sb.st_size + page - 1) / page;
+    size_t pages = ((size_t)size + page - 1) / page;
     if (pages * page < map_len)
         fail(EXIT_FAILURE, path, "%zu records would reach past the file's "
              "last page", (size_t)MAP_RECORDS);

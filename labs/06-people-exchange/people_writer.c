@@ -63,14 +63,7 @@ int main(int argc, char *argv[])
         fail(EXIT_FAILURE, path, "a page is smaller than %zu bytes", map_len);
 
     /* A file of exactly 5 records (zeros). */
-    int fd = open(path, O_CREAT | O_RDWR | O_TRUNC, 0600);
-    if (fd == -1)
-        die(path);
-    struct stat sb;
-    if (fstat(fd, &sb) == -1)
-        die(path);
-    if (!S_ISREG(sb.st_mode))
-        fail(EXIT_FAILURE, path, "not a regular file");
+    int fd = open_regular(path, O_CREAT | O_RDWR | O_TRUNC, 0600, NULL);
     // BEGIN SOLUTION: size the file to 5 records, map 10
     //| // TODO 1: make the file exactly FILE_RECORDS records long (ftruncate;
     //| // die(path) on failure). Then map MAP_LEN bytes (MAP_RECORDS records,

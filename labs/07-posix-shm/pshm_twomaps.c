@@ -67,15 +67,6 @@ static void walk_offsets(const char *label, char *base, size_t size)
     printf(" (every node inside this mapping: %s)\n", inside ? "yes" : "no");
 }
 
-static sigjmp_buf fault_env;
-static volatile sig_atomic_t fault_sig;
-
-static void on_fault(int sig)
-{
-    fault_sig = sig;
-    siglongjmp(fault_env, 1);
-}
-
 int main(int argc, char *argv[])
 {
     lab_init(argc, argv, "[-v] NAME");
@@ -148,23 +139,18 @@ int main(int argc, char *argv[])
     printf("mapping 1 replaced by an inaccessible PROT_NONE range\n");
     walk_offsets("offsets walked through mapping 2", m2, size);
 
-    /* Follow the first stored pointer: it leads into the dead range. */
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_fault;
-    sigemptyset(&sa.sa_mask);
-    if (sigaction(SIGSEGV, &sa, NULL) == -1 || sigaction(SIGBUS, &sa, NULL) == -1)
-        die("sigaction");
+    /* Follow the first stored pointer: it leads into the dead range.
+     * catch_faults() (lab.h) makes a fault jump back to the sigsetjmp. */
+    catch_faults();
     volatile int value = -1;
-    if (sigsetjmp(fault_env, 1) == 0) {
+    if (sigsetjmp(lab_fault.env, 1) == 0) {
         value = l2->head->value;
         printf("following the head pointer read value %d (no fault)\n", value);
     } else {
         printf("following the head pointer through mapping 2: %s\n",
-               signal_name(fault_sig));
+               signal_name(lab_fault.sig));
     }
-    signal(SIGSEGV, SIG_DFL);
-    signal(SIGBUS, SIG_DFL);
+    stop_catching_faults();
 
     if (munmap(m1, size) == -1 || munmap(m2, size) == -1)
         die("munmap");

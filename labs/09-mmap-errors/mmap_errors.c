@@ -93,43 +93,15 @@ static const char *try_mmap(void *addr, size_t len, int prot, int flags,
 
 /* ---- catching the signal rows ------------------------------------------ */
 
-static sigjmp_buf probe_env;
-static volatile sig_atomic_t probe_sig, probe_code;
-static void *volatile probe_addr;
-
-static void probe_handler(int sig, siginfo_t *si, void *ctx)
-{
-    (void)ctx;
-    probe_sig = sig;
-    probe_code = si->si_code;
-    probe_addr = si->si_addr;
-    siglongjmp(probe_env, 1);
-}
-
-/* Catch SIGSEGV and SIGBUS from here on, into probe_handler. */
-static void catch_faults(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = probe_handler;
-    sa.sa_flags = SA_SIGINFO;
-    sigemptyset(&sa.sa_mask);
-    if (sigaction(SIGSEGV, &sa, NULL) == -1 || sigaction(SIGBUS, &sa, NULL) == -1)
-        die("sigaction");
-}
-
-/* "SIGSEGV/SEGV_ACCERR" for what the last probe caught. */
+/* catch_faults() (lab.h) makes SIGSEGV and SIGBUS jump back to the
+ * sigsetjmp(lab_fault.env) before each probe, with lab_fault saying what
+ * was raised. "SIGSEGV/SEGV_ACCERR" for what the last probe caught: */
 static const char *fault_text(char *buf, size_t size)
 {
-    const char *code = "?";
-    if (probe_sig == SIGSEGV)
-        code = probe_code == SEGV_ACCERR ? "SEGV_ACCERR"
-             : probe_code == SEGV_MAPERR ? "SEGV_MAPERR" : "SEGV_?";
-    else if (probe_sig == SIGBUS)
-        code = probe_code == BUS_ADRERR ? "BUS_ADRERR" : "BUS_?";
-    snprintf(buf, size, "%s/%s", signal_name(probe_sig), code);
+    snprintf(buf, size, "%s/%s", signal_name(lab_fault.sig),
+             si_code_name(lab_fault.sig, lab_fault.code));
     if (verbose)
-        fprintf(stderr, "%s: %s at %p\n", lab_prog, buf, probe_addr);
+        fprintf(stderr, "%s: %s at %p\n", lab_prog, buf, lab_fault.addr);
     return buf;
 }
 
@@ -398,25 +370,25 @@ int main(int argc, char *argv[])
     char *ro = mmap(NULL, len, PROT_READ, MAP_SHARED, rw, 0);
     if (ro == MAP_FAILED)
         die("mmap");
-    probe_sig = 0;
-    if (sigsetjmp(probe_env, 1) == 0)
+    lab_fault.sig = 0;
+    if (sigsetjmp(lab_fault.env, 1) == 0)
         *(volatile char *)ro = 'x';
     row("store-prot-read", "store into PROT_READ MAP_SHARED page", "SIGSEGV/SEGV_ACCERR",
-        probe_sig ? fault_text(buf, sizeof buf) : "no signal");
+        lab_fault.sig ? fault_text(buf, sizeof buf) : "no signal");
     if (munmap(ro, len) == -1)
         die("munmap");
 
     char *gone = mmap(NULL, len, PROT_READ, MAP_SHARED, rw, 0);
     if (gone == MAP_FAILED)
         die("mmap");
-    probe_sig = 0;
-    if (sigsetjmp(probe_env, 1) == 0) {
+    lab_fault.sig = 0;
+    if (sigsetjmp(lab_fault.env, 1) == 0) {
         if (munmap(gone, len) == -1)
             die("munmap");
         (void)*(volatile char *)gone;  /* nothing is mapped there any more */
     }
     row("after-munmap", "load from a page after munmap", "SIGSEGV/SEGV_MAPERR",
-        probe_sig ? fault_text(buf, sizeof buf) : "no signal");
+        lab_fault.sig ? fault_text(buf, sizeof buf) : "no signal");
 
     /* Two pages mapped over a file of one page: the second page has no
      * file behind it. */
@@ -425,15 +397,14 @@ int main(int argc, char *argv[])
     char *two = mmap(NULL, 2 * len, PROT_READ, MAP_SHARED, rw, 0);
     if (two == MAP_FAILED)
         die("mmap");
-    probe_sig = 0;
-    if (sigsetjmp(probe_env, 1) == 0)
+    lab_fault.sig = 0;
+    if (sigsetjmp(lab_fault.env, 1) == 0)
         (void)*(volatile char *)(two + len);
     row("past-end-of-file", "load from mapped page 2 of a 1-page file", "SIGBUS/BUS_ADRERR",
-        probe_sig ? fault_text(buf, sizeof buf) : "no signal");
+        lab_fault.sig ? fault_text(buf, sizeof buf) : "no signal");
     if (munmap(two, 2 * len) == -1)
         die("munmap");
-    signal(SIGSEGV, SIG_DFL);
-    signal(SIGBUS, SIG_DFL);
+    stop_catching_faults();
     close(rw);
     close(rdonly);
     close(wronly);
