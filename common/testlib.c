@@ -8,11 +8,17 @@
  * (A test that must die by a signal should shm_unlink its object as soon as it
  * has mapped it.)
  *
+ * Output: TAP on stdout, one line a test, so a suite can be run directly, under
+ * `prove`, or by scripts/run. Check has no "skipped" result: a test that calls
+ * LAB_SKIP() passes as far as Check knows, and writes its name and reason to a
+ * file in the root directory (the test runs in a child process). main() has
+ * Check write its TAP to another file there, then copies it to stdout, turning
+ * the line of each such test into "ok N - ...: skipped # SKIP reason".
+ *
  * Environment (set by scripts/run; all optional when running a test by hand):
  *   LAB_BIN            where the lab programs are (default: the build's bin)
  *   LAB_RUN_ID         a tag unique to this run, part of every IPC name
- *   LAB_NAME           the lab's folder name, for skip and report lines
- *   LAB_SKIP_FILE      where LAB_SKIP() appends "test<TAB>reason"
+ *   LAB_NAME           the lab's folder name, for report lines
  *   LAB_REPORT_FILE    where LAB_REPORT() appends claim observations
  *   LAB_TIMEOUT_SCALE  multiplies every timeout (valgrind is slow)
  */
@@ -49,6 +55,7 @@
 #endif
 
 static char root_dir[3072];  /* this binary's temporary root */
+static char skip_file[3100]; /* root_dir/skips: "test<TAB>reason" lines */
 static char test_dir[4096];  /* the current test's working directory */
 static char prefix[128];     /* "labtest-<run>" */
 
@@ -669,9 +676,17 @@ void lab_skip_(const char *func, const char *fmt, ...)
     vsnprintf(reason, sizeof reason, fmt, ap);
     va_end(ap);
     clean_field(reason);
+    /* '#' would start a second TAP directive. */
+    for (char *c = reason; *c; c++)
+        if (*c == '#')
+            *c = '+';
     test_name(name, sizeof name, func);
     snprintf(line, sizeof line, "%s\t%s\n", name, reason);
-    append_line("LAB_SKIP_FILE", line);
+    int fd = open(skip_file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    ck_assert_msg(fd != -1, "open %s: %s", skip_file, strerror(errno));
+    ck_assert_msg(write(fd, line, strlen(line)) == (ssize_t)strlen(line),
+                  "write %s", skip_file);
+    close(fd);
 }
 
 void lab_report_(const char *func, const char *claim, const char *verdict,
@@ -691,6 +706,70 @@ void lab_report_(const char *func, const char *claim, const char *verdict,
 }
 
 /* ---- main --------------------------------------------------------------- */
+
+/* The reason LAB_SKIP() gave for test `name`, from the skip file, or NULL. */
+static const char *skip_reason(const char *name, char *buf, size_t size)
+{
+    FILE *f = fopen(skip_file, "r");
+    if (f == NULL)
+        return NULL;
+    const char *found = NULL;
+    size_t n = strlen(name);
+    while (fgets(buf, (int)size, f) != NULL) {
+        if (strncmp(buf, name, n) == 0 && buf[n] == '\t') {
+            buf[strcspn(buf, "\n")] = '\0';
+            memmove(buf, buf + n + 1, strlen(buf + n + 1) + 1);
+            found = buf;
+            break;
+        }
+    }
+    fclose(f);
+    return found;
+}
+
+/* Copy Check's TAP to stdout; a passed test that called LAB_SKIP() becomes
+ * "ok N - file:tcase:test: skipped # SKIP reason". Check writes
+ * "ok N - file:tcase:test: message": the test's name is the third field.
+ * (No test is a loop test: a skip is found by the test's name alone.)
+ * Returns how many tests were skipped. */
+static int write_tap(const char *tap_path)
+{
+    FILE *f = fopen(tap_path, "r");
+    if (f == NULL) {
+        printf("Bail out! no TAP from Check (%s: %s)\n", tap_path, strerror(errno));
+        return 0;
+    }
+    int skipped = 0;
+    char line[4096], reason[1400];
+    while (fgets(line, sizeof line, f) != NULL) {
+        line[strcspn(line, "\n")] = '\0';
+        const char *name = NULL, *end = NULL;
+        if (strncmp(line, "ok ", 3) == 0) {
+            /* After " - ": skip the file and tcase fields. */
+            const char *p = strstr(line, " - ");
+            p = p ? strchr(p + 3, ':') : NULL;
+            p = p ? strchr(p + 1, ':') : NULL;
+            if (p) {
+                name = p + 1;
+                end = strchr(name, ':');
+            }
+        }
+        const char *why = NULL;
+        if (name && end) {
+            char test[256];
+            snprintf(test, sizeof test, "%.*s", (int)(end - name), name);
+            why = skip_reason(test, reason, sizeof reason);
+        }
+        if (why) {
+            printf("%.*s: skipped # SKIP %s\n", (int)(end - line), line, why);
+            skipped++;
+        } else {
+            printf("%s\n", line);
+        }
+    }
+    fclose(f);
+    return skipped;
+}
 
 /* Remove what the suite left in /dev/shm under this run's prefix; return how
  * many entries there were. */
@@ -740,10 +819,23 @@ int main(void)
         return 2;
     }
 
+    /* Check's TAP goes to a file of ours (the environment variable would
+     * take precedence); stdout gets it with the skips marked. */
+    char tap_path[3100];
+    snprintf(skip_file, sizeof skip_file, "%s/skips", root_dir);
+    snprintf(tap_path, sizeof tap_path, "%s/check.tap", root_dir);
+    unsetenv("CK_TAP_LOG_FILE_NAME");
+    fflush(stdout);  /* nothing buffered for the test children to repeat */
     SRunner *sr = srunner_create(lab_suite());
-    srunner_run_all(sr, CK_ENV);
+    srunner_set_tap(sr, tap_path);
+    srunner_run_all(sr, CK_SILENT);
     int failed = srunner_ntests_failed(sr);
+    int ntests = srunner_ntests_run(sr);
     srunner_free(sr);
+    int skipped = write_tap(tap_path);
+    printf("# %d tests: %d passed, %d failed, %d skipped\n", ntests,
+           ntests - failed - skipped, failed, skipped);
+    fflush(stdout);
 
     /* Test directories go with the root: a test that ends by a signal on
      * purpose (tcase_add_test_raise_signal) cannot remove its own. */

@@ -14,7 +14,8 @@
  *   lab_unique_name  a POSIX IPC name unique to this run, removed by main()
  *                    if a test leaves it behind;
  *   LAB_SKIP()       end a test as "skipped", with the reason, when the machine
- *                    cannot run it (no huge pages, no permission);
+ *                    cannot run it (no huge pages, no permission): main()
+ *                    prints TAP on stdout with "# SKIP reason" on its line;
  *   LAB_REPORT()     record what the machine did for a claim of GUIDE.md, for
  *                    the reproduction report.
  */
