@@ -74,7 +74,7 @@ tests: $(PROGS) $(TESTS)
 # The Check binaries alone (the submission grader builds programs one by one).
 testbins: $(TESTS)
 
-$(BIN)/%: %.c common/lab.h $(FLAGS_FILE)
+$(BIN)/%: %.c $(wildcard common/*.h) $(FLAGS_FILE)
 	@mkdir -p $(BIN)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
 

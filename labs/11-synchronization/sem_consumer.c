@@ -40,43 +40,21 @@
  * of a separate "done" flag, and a defined protocol for who creates and who
  * removes the object.
  *
+ * The layout (struct ring: magic, version, sizes, PIDs, the two semaphores;
+ * then the slots) is in common/sem_ring.h, the one copy both programs
+ * include, with wait_sem(), the semaphore wait that notices a dead peer.
+ *
  * See also: sem_producer.c (the writer half), counter_race.c.
  */
 #define _GNU_SOURCE
 #include "lab.h"
+#include "sem_ring.h"  /* the object's layout, wait_sem(), Ctrl-C, fnv1a() */
 
 #include <fcntl.h>
-#include <semaphore.h>
-#include <signal.h>
-#include <stdatomic.h>
-#include <stdint.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <time.h>
-
-/* The layout both programs agree on (sem_producer.c has the same lines). */
-#define RING_MAGIC   0x6c616231u      /* "lab1", stored last: ready */
-#define RING_VERSION 1u
-struct ring {
-    _Atomic uint32_t magic;
-    uint32_t version;
-    uint32_t nslots;                  /* number of slots */
-    uint32_t slot_size;               /* payload bytes per slot */
-    _Atomic int consumer;             /* PIDs, to notice a dead peer */
-    _Atomic int producer;             /* 0 until a producer attaches */
-    sem_t empty;                      /* free slots, starts at nslots */
-    sem_t full;                       /* filled slots, starts at 0 */
-};
-/* Each slot: a 32-bit length (0 = end of data), then slot_size bytes. */
-static size_t slots_offset(void) { return (sizeof(struct ring) + 63) & ~(size_t)63; }
-static size_t slot_stride(uint32_t slot_size) { return (4 + (size_t)slot_size + 7) & ~(size_t)7; }
-static size_t ring_size(uint32_t nslots, uint32_t slot_size)
-{
-    return slots_offset() + (size_t)nslots * slot_stride(slot_size);
-}
 
 static const char *shm_name;          /* set while the name exists */
-static volatile sig_atomic_t stop;    /* set by SIGINT, SIGTERM, SIGHUP */
 
 static void remove_name(void)
 {
@@ -84,49 +62,6 @@ static void remove_name(void)
         fprintf(stderr, "%s: shm_unlink %s: %s\n", lab_prog, shm_name,
                 strerror(errno));
     shm_name = NULL;
-}
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    stop = 1;                         /* sem_timedwait returns EINTR */
-}
-
-/* sem_wait that cannot hang on a dead peer: wake every 250 ms and check
- * that the process whose PID is in *peer (0: none yet) still exists. */
-static void wait_sem(sem_t *sem, _Atomic int *peer, const char *peer_name)
-{
-    for (;;) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += 250000000;          /* a liveness check, not an order */
-        if (ts.tv_nsec >= 1000000000) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000;
-        }
-        if (sem_timedwait(sem, &ts) == 0)
-            return;
-        /* The signal may have come just before the wait: then the wait
-         * times out instead of failing with EINTR, and we end here too. */
-        if (stop)
-            fail(EXIT_FAILURE, "signal", "interrupted, transfer abandoned");
-        if (errno != EINTR && errno != ETIMEDOUT)
-            die("sem_timedwait");
-        int pid = atomic_load(peer);
-        if (pid > 0 && kill(pid, 0) == -1 && errno == ESRCH)
-            fail(EXIT_FAILURE, peer_name,
-                 "process %d is gone before the end of data", pid);
-    }
-}
-
-/* FNV-1a, 64 bits: a simple hash both ends compute over the data. */
-static uint64_t fnv1a(uint64_t h, const unsigned char *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        h ^= p[i];
-        h *= 0x100000001b3ULL;
-    }
-    return h;
 }
 
 int main(int argc, char *argv[])
@@ -149,13 +84,7 @@ int main(int argc, char *argv[])
 
     /* Ctrl-C and kill end the wait with EINTR (no SA_RESTART), not death,
      * so the exit handler can remove the name. */
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
+    ring_catch_stop_signals();
 
     /* 1. Create the object: O_EXCL, so we never share someone else's. */
     int fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
@@ -194,7 +123,7 @@ int main(int argc, char *argv[])
     /* 3. Take filled slots in order until the end marker. */
     unsigned char *slots = (unsigned char *)r + slots_offset();
     size_t stride = slot_stride(r->slot_size);
-    uint64_t hash = 0xcbf29ce484222325ULL;
+    uint64_t hash = FNV1A_START;
     long long bytes = 0;
     long count = 0;
     for (uint32_t i = 0;; i = (i + 1) % r->nslots) {
