@@ -96,6 +96,16 @@ void lab_result_free(struct lab_result *r);
  * the test should LAB_SKIP). Without root this is a no-op that returns 1. */
 int lab_obey_permissions(void);
 
+/* Run prog with arguments (empty stdin, 10 s) into *r; it must exit 0, or the
+ * test fails naming the command and quoting its stderr:
+ *     LAB_RUN_OK(&r, "pshm_create", name, "100");   (no NULL at the end) */
+#define LAB_RUN_OK(r, ...)                                                    \
+    do {                                                                      \
+        lab_run((r), 10, NULL, __VA_ARGS__, NULL);                            \
+        ck_assert_msg((r)->exited && (r)->code == 0, "%s failed: %s",         \
+                      #__VA_ARGS__, (r)->err);                                \
+    } while (0)
+
 /* The bad-input rule: the program exited (not by a signal) with `code`,
  * printed nothing on stdout and exactly one line on stderr, which starts with
  * "prog: " and contains `needle` (NULL: anything). */

@@ -51,14 +51,6 @@ static int has_line(const char *out, const char *line)
     return 0;
 }
 
-/* Run a program that must succeed; fail the test with its stderr if not. */
-#define RUN_OK(r, ...)                                                        \
-    do {                                                                      \
-        lab_run((r), 10, NULL, __VA_ARGS__, NULL);                            \
-        ck_assert_msg((r)->exited && (r)->code == 0, "%s failed: %s",         \
-                      #__VA_ARGS__, (r)->err);                                \
-    } while (0)
-
 // does a new object start at size 0, with FD_CLOEXEC, and does ftruncate set its size and zero-fill?
 START_TEST(test_new_object_is_empty_and_ftruncate_sizes_it)
 {
@@ -94,19 +86,19 @@ START_TEST(test_new_object_is_empty_and_ftruncate_sizes_it)
 
     // the programs show the same: size 0, then the ftruncate size, EEXIST
     struct lab_result r;
-    RUN_OK(&r, "pshm_create", "-x", name);
+    LAB_RUN_OK(&r, "pshm_create", "-x", name);
     ck_assert_ptr_nonnull(strstr(r.out, ", size 0\n"));
     lab_result_free(&r);
-    RUN_OK(&r, "pshm_stat", name);
+    LAB_RUN_OK(&r, "pshm_stat", name);
     ck_assert(has_line(r.out, "size: 0 bytes"));
     ck_assert(has_line(r.out, "FD_CLOEXEC: set"));
     lab_result_free(&r);
-    RUN_OK(&r, "pshm_resize", name, "100");
+    LAB_RUN_OK(&r, "pshm_resize", name, "100");
     ck_assert(has_line(r.out, "grown from 0 to 100 bytes with ftruncate"));
     ck_assert(has_line(r.out, "new bytes that read as 0: 100 of 100"));
     lab_result_free(&r);
     lab_expect_error(1, "(EEXIST)", "pshm_create", "-x", name, "10", NULL);
-    RUN_OK(&r, "pshm_unlink", name);
+    LAB_RUN_OK(&r, "pshm_unlink", name);
     lab_result_free(&r);
     LAB_REPORT("P1", "confirmed",
                "new object: size 0, FD_CLOEXEC %s; ftruncate to 100: size 100, "
@@ -124,7 +116,7 @@ START_TEST(test_mode_follows_umask_and_fchmod_fchown_work)
     // the program inherits our umask: 0666 & ~027 = 0640
     umask(027);
     struct lab_result r;
-    RUN_OK(&r, "pshm_create", "-x", "-m", "0666", name);
+    LAB_RUN_OK(&r, "pshm_create", "-x", "-m", "0666", name);
     ck_assert_ptr_nonnull(strstr(r.out, "mode 0640 (asked 0666, umask 0027)"));
     lab_result_free(&r);
     char path[160];
@@ -140,7 +132,7 @@ START_TEST(test_mode_follows_umask_and_fchmod_fchown_work)
     ck_assert_int_eq(fchmod(fd, 0604), 0);
     ck_assert_int_eq(fstat(fd, &sb), 0);
     ck_assert_uint_eq(sb.st_mode & 07777, 0604);
-    RUN_OK(&r, "pshm_stat", name);
+    LAB_RUN_OK(&r, "pshm_stat", name);
     ck_assert(has_line(r.out, "mode: 0604"));
     ck_assert(has_line(r.out, "owner: the caller's effective user and group"));
     lab_result_free(&r);
@@ -152,7 +144,7 @@ START_TEST(test_mode_follows_umask_and_fchmod_fchown_work)
         ck_assert_int_eq(fchown(fd, 65534, 65534), 0);
         ck_assert_int_eq(fstat(fd, &sb), 0);
         ck_assert_int_eq(sb.st_uid, 65534);
-        RUN_OK(&r, "pshm_stat", name);
+        LAB_RUN_OK(&r, "pshm_stat", name);
         ck_assert(has_line(r.out, "owner: another user or group (see -v)"));
         lab_result_free(&r);
         chown_note = "fchown to uid/gid 65534 worked (as root)";
@@ -173,12 +165,12 @@ START_TEST(test_resize_grows_with_zeros_and_mremap_follows)
     long page = lab_page();
     snprintf(big, sizeof big, "%ld", 2 * page + 10);
     struct lab_result r;
-    RUN_OK(&r, "pshm_create", "-x", name, "6");
+    LAB_RUN_OK(&r, "pshm_create", "-x", name, "6");
     lab_result_free(&r);
-    RUN_OK(&r, "pshm_write", name, "hello");
+    LAB_RUN_OK(&r, "pshm_write", name, "hello");
     lab_result_free(&r);
     // grow a live mapping with mremap: the old bytes stay, the new read as 0
-    RUN_OK(&r, "pshm_resize", "-r", name, big);
+    LAB_RUN_OK(&r, "pshm_resize", "-r", name, big);
     char want[160];
     snprintf(want, sizeof want, "mapping resized with mremap from 6 to %s bytes: "
              "the first 6 bytes are unchanged: yes", big);
@@ -187,7 +179,7 @@ START_TEST(test_resize_grows_with_zeros_and_mremap_follows)
              2 * page + 4, 2 * page + 4);
     ck_assert_msg(has_line(r.out, want), "output: %s", r.out);
     lab_result_free(&r);
-    RUN_OK(&r, "pshm_read", name);
+    LAB_RUN_OK(&r, "pshm_read", name);
     ck_assert_str_eq(r.out, "hello\n");
     lab_result_free(&r);
 
@@ -196,7 +188,7 @@ START_TEST(test_resize_grows_with_zeros_and_mremap_follows)
     ck_assert_int_ne(fd, -1);
     char *p = mmap(NULL, (size_t)(2 * page + 10), PROT_READ, MAP_SHARED, fd, 0);
     ck_assert_ptr_ne(p, MAP_FAILED);
-    RUN_OK(&r, "pshm_resize", name, shrunk);
+    LAB_RUN_OK(&r, "pshm_resize", name, shrunk);
     snprintf(want, sizeof want, "shrunk from %s to 3 bytes with ftruncate", big);
     ck_assert_msg(has_line(r.out, want), "output: %s", r.out);
     lab_result_free(&r);
@@ -207,7 +199,7 @@ START_TEST(test_resize_grows_with_zeros_and_mremap_follows)
     ck_assert_int_eq(lab_probe_read(p + page, &code, NULL), SIGBUS);
     munmap(p, (size_t)(2 * page + 10));
     close(fd);
-    RUN_OK(&r, "pshm_read", name);
+    LAB_RUN_OK(&r, "pshm_read", name);
     ck_assert_str_eq(r.out, "hel\n");
     lab_result_free(&r);
     ck_assert_int_eq(shm_unlink(name), 0);
@@ -254,9 +246,9 @@ START_TEST(test_data_outlives_the_writer_until_unlink)
     lab_unique_name(name, sizeof name, "p2");
     dev_shm_path(path, sizeof path, name);
     struct lab_result r;
-    RUN_OK(&r, "pshm_create", "-x", name, "64");
+    LAB_RUN_OK(&r, "pshm_create", "-x", name, "64");
     lab_result_free(&r);
-    RUN_OK(&r, "pshm_write", name, "written by a process that has exited");
+    LAB_RUN_OK(&r, "pshm_write", name, "written by a process that has exited");
     lab_result_free(&r);
     // no process has the object open or mapped now; it is a file in /dev/shm
     const char *fs = lab_fs_type("/dev/shm");
@@ -269,10 +261,10 @@ START_TEST(test_data_outlives_the_writer_until_unlink)
     ck_assert_str_eq(bytes, "written by a process that has exited");
     free(bytes);
     // a later, unrelated process reads what the writer left
-    RUN_OK(&r, "pshm_read", name);
+    LAB_RUN_OK(&r, "pshm_read", name);
     ck_assert_str_eq(r.out, "written by a process that has exited\n");
     lab_result_free(&r);
-    RUN_OK(&r, "pshm_unlink", name);
+    LAB_RUN_OK(&r, "pshm_unlink", name);
     lab_result_free(&r);
     // after shm_unlink: gone from /dev/shm, and shm_open says ENOENT
     struct stat sb;
@@ -296,20 +288,20 @@ START_TEST(test_plain_posix_programs_interoperate)
     ck_assert_int_ne(fd, -1);
     ck_assert_int_eq(write(fd, "plain", 5), 5);
     struct lab_result r;
-    RUN_OK(&r, "pshm_read", name);
+    LAB_RUN_OK(&r, "pshm_read", name);
     // no NUL: the whole object is the string
     ck_assert_str_eq(r.out, "plain\n");
     lab_result_free(&r);
     // the lab's writer: the text and a NUL, nothing else; size unchanged
     ck_assert_int_eq(ftruncate(fd, 16), 0);
-    RUN_OK(&r, "pshm_write", name, "abc");
+    LAB_RUN_OK(&r, "pshm_write", name, "abc");
     lab_result_free(&r);
     char buf[16];
     ck_assert_int_eq(pread(fd, buf, sizeof buf, 0), 16);
     // "abc", its NUL, then the old "n" of "plain", then ftruncate's zeros
     ck_assert_int_eq(memcmp(buf, "abc\0n\0\0", 7), 0);
     close(fd);
-    RUN_OK(&r, "pshm_read", name);
+    LAB_RUN_OK(&r, "pshm_read", name);
     ck_assert_str_eq(r.out, "abc\n");
     lab_result_free(&r);
     ck_assert_int_eq(shm_unlink(name), 0);
@@ -339,7 +331,7 @@ START_TEST(test_unlink_keeps_existing_mappings)
     ck_assert_str_eq(check, "before");
     // another process removes the name
     struct lab_result r;
-    RUN_OK(&r, "pshm_unlink", name);
+    LAB_RUN_OK(&r, "pshm_unlink", name);
     lab_result_free(&r);
     // the name is gone ...
     errno = 0;
@@ -355,9 +347,9 @@ START_TEST(test_unlink_keeps_existing_mappings)
 
     // pshm_hold shows the same with two programs
     lab_unique_name(name, sizeof name, "hold");
-    RUN_OK(&r, "pshm_create", "-x", name, "64");
+    LAB_RUN_OK(&r, "pshm_create", "-x", name, "64");
     lab_result_free(&r);
-    RUN_OK(&r, "pshm_write", name, "before unlink");
+    LAB_RUN_OK(&r, "pshm_write", name, "before unlink");
     lab_result_free(&r);
     lab_run(&r, 10, NULL, "pshm_hold", name, "after unlink", "--",
             "pshm_unlink", name, NULL);
@@ -388,9 +380,9 @@ START_TEST(test_offsets_work_in_both_mappings_pointers_do_not)
     char name[128];
     lab_unique_name(name, sizeof name, "p6");
     struct lab_result r;
-    RUN_OK(&r, "pshm_create", "-x", name, "1000");
+    LAB_RUN_OK(&r, "pshm_create", "-x", name, "1000");
     lab_result_free(&r);
-    RUN_OK(&r, "pshm_twomaps", name);
+    LAB_RUN_OK(&r, "pshm_twomaps", name);
     ck_assert_str_eq(r.out,
         "mapped the object twice: different addresses: yes\n"
         "a store through mapping 2 is seen through mapping 1: yes\n"
@@ -510,7 +502,7 @@ START_TEST(test_bad_input)
     lab_expect_error(1, "(ENOENT)", "pshm_resize", name, "10", NULL);
 
     // an object too small for the text, the list or a mapping
-    RUN_OK(&r, "pshm_create", "-x", name, "4");
+    LAB_RUN_OK(&r, "pshm_create", "-x", name, "4");
     lab_result_free(&r);
     lab_expect_error(1, "pshm_resize it first", "pshm_write", name, "too long", NULL);
     lab_expect_error(1, "TEXT needs 8", "pshm_hold", name, "too long", "--", "true", NULL);
@@ -522,7 +514,7 @@ START_TEST(test_bad_input)
     ck_assert(has_line(r.out, "command exited 1"));
     lab_result_free(&r);
     // the size was never changed by a refused write
-    RUN_OK(&r, "pshm_stat", name);
+    LAB_RUN_OK(&r, "pshm_stat", name);
     ck_assert(has_line(r.out, "size: 4 bytes"));
     lab_result_free(&r);
     ck_assert_int_eq(shm_unlink(name), 0);

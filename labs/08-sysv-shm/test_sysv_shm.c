@@ -94,14 +94,6 @@ static int parse_id(const char *out)
         id_;                                                                  \
     })
 
-/* Run a program that must succeed; fail the test with its stderr if not. */
-#define RUN_OK(r, ...)                                                        \
-    do {                                                                      \
-        lab_run((r), 10, NULL, __VA_ARGS__, NULL);                            \
-        ck_assert_msg((r)->exited && (r)->code == 0, "%s failed: %s",         \
-                      #__VA_ARGS__, (r)->err);                                \
-    } while (0)
-
 /* A new segment for an ftok key of a file in this test's directory, with
  * IPC_EXCL: if another run's key happens to be equal (ftok keeps only 16
  * bits of the inode), try the next project id rather than share. */
@@ -166,12 +158,12 @@ START_TEST(test_segment_outlives_its_creator_until_removed)
     ck_assert_uint_eq(ds.shm_perm.mode & 0777, 0640);
     ck_assert_uint_eq(ds.shm_nattch, 0);
     // one process writes and exits, a later one reads
-    RUN_OK(&r, "svshm_write", ids, "left by a process that has exited");
+    LAB_RUN_OK(&r, "svshm_write", ids, "left by a process that has exited");
     lab_result_free(&r);
-    RUN_OK(&r, "svshm_read", ids);
+    LAB_RUN_OK(&r, "svshm_read", ids);
     ck_assert_str_eq(r.out, "left by a process that has exited\n");
     lab_result_free(&r);
-    RUN_OK(&r, "svshm_stat", ids);
+    LAB_RUN_OK(&r, "svshm_stat", ids);
     ck_assert_str_eq(r.out, "size: 100 bytes\nmode: 0640\nnattch: 0\n"
                      "owner: the caller's effective user and group\n"
                      "marked for deletion: no\n");
@@ -188,7 +180,7 @@ START_TEST(test_segment_outlives_its_creator_until_removed)
     // ipcrm -m removes it: IPC_STAT then fails
     char cmd[64];
     snprintf(cmd, sizeof cmd, "ipcrm -m %d", id);
-    RUN_OK(&r, "/bin/sh", "-c", cmd);
+    LAB_RUN_OK(&r, "/bin/sh", "-c", cmd);
     lab_result_free(&r);
     assert_gone(id);
     ck_assert_int_eq(ipcs_line(id, line, sizeof line), -1);
@@ -214,7 +206,7 @@ START_TEST(test_rmid_while_attached_waits_for_the_last_detach)
     strcpy(p, "before");
     // another process removes it while we are attached
     struct lab_result r;
-    RUN_OK(&r, "svshm_rm", ids);
+    LAB_RUN_OK(&r, "svshm_rm", ids);
     ck_assert_str_eq(r.out, "IPC_RMID: marked for deletion (nattch 1: it goes "
                      "at the last detach)\n");
     lab_result_free(&r);
@@ -245,9 +237,9 @@ START_TEST(test_rmid_while_attached_waits_for_the_last_detach)
     // svshm_hold shows the same with two programs
     id = CREATE("100");
     snprintf(ids, sizeof ids, "%d", id);
-    RUN_OK(&r, "svshm_write", ids, "before IPC_RMID");
+    LAB_RUN_OK(&r, "svshm_write", ids, "before IPC_RMID");
     lab_result_free(&r);
-    RUN_OK(&r, "svshm_hold", ids, "after IPC_RMID", "--", "svshm_rm", ids);
+    LAB_RUN_OK(&r, "svshm_hold", ids, "after IPC_RMID", "--", "svshm_rm", ids);
     ck_assert_str_eq(r.out,
         "attached (nattch 1); the segment holds 'before IPC_RMID'\n"
         "IPC_RMID: marked for deletion (nattch 1: it goes at the last detach)\n"
@@ -347,7 +339,7 @@ START_TEST(test_two_attachments_two_addresses_same_bytes)
     char ids[16];
     snprintf(ids, sizeof ids, "%d", id);
     struct lab_result r;
-    RUN_OK(&r, "svshm_twoattach", ids);
+    LAB_RUN_OK(&r, "svshm_twoattach", ids);
     ck_assert_str_eq(r.out,
         "attached twice: different addresses: yes\n"
         "nattch: 2 (was 0)\n"
