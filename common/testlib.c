@@ -178,6 +178,11 @@ long long lab_file_size(const char *path)
     return (long long)sb.st_size;
 }
 
+const char *lab_errno_name(int err)
+{
+    return errno_name(err);
+}
+
 const char *lab_fs_type(const char *dir)
 {
     struct statfs sf;

@@ -44,6 +44,9 @@ char *lab_read_file(const char *path, size_t *len);
 long long lab_file_size(const char *path);
 /* The file system type name of a directory ("ext4", "tmpfs", ...). */
 const char *lab_fs_type(const char *dir);
+/* The symbolic name of an errno value, "ENOENT" (lab.h's errno_name(): a
+ * test cannot include lab.h, whose fail() clashes with Check's macro). */
+const char *lab_errno_name(int err);
 
 /* The outcome of one run of a program. */
 struct lab_result {

@@ -225,11 +225,11 @@ static void try_map_files(int go, int done, uid_t uid, size_t len)
     ssize_t n = read(go, path, sizeof path - 1);
     path[n > 0 ? n : 0] = '\0';
     if (uid != (uid_t)-1 && setuid(uid) == -1) {
-        snprintf(result, sizeof result, "setuid: %s", strerrorname_np(errno));
+        snprintf(result, sizeof result, "setuid: %s", lab_errno_name(errno));
     } else {
         int fd = open(path, O_RDONLY);
         if (fd == -1) {
-            snprintf(result, sizeof result, "open: %s", strerrorname_np(errno));
+            snprintf(result, sizeof result, "open: %s", lab_errno_name(errno));
         } else {
             char *q = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
             snprintf(result, sizeof result, "saw: %s",

@@ -28,13 +28,6 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
-/* "ENOENT" for ENOENT (lab.h's helper; lab.h itself clashes with Check). */
-static const char *errno_name(int err)
-{
-    const char *name = strerrorname_np(err);
-    return name ? name : "E?";
-}
-
 /* The /dev/shm path of a POSIX name ("/x" -> "/dev/shm/x"). */
 static void dev_shm_path(char *buf, size_t size, const char *name)
 {
@@ -104,7 +97,7 @@ START_TEST(test_new_object_is_empty_and_ftruncate_sizes_it)
                "new object: size 0, FD_CLOEXEC %s; ftruncate to 100: size 100, "
                "%d of 100 bytes read 0; second O_CREAT|O_EXCL: %s",
                (fdflags & FD_CLOEXEC) ? "set" : "not set", zeros,
-               errno_name(excl_errno));
+               lab_errno_name(excl_errno));
 }
 END_TEST
 
@@ -366,7 +359,7 @@ START_TEST(test_unlink_keeps_existing_mappings)
     LAB_REPORT("P3", "confirmed",
                "after pshm_unlink ran in another process, shm_open gave %s and "
                "/dev/shm had no entry, while the existing mapping read 'before' "
-               "and stored 'after'", errno_name(open_errno));
+               "and stored 'after'", lab_errno_name(open_errno));
     LAB_REPORT("X6", "confirmed",
                "after close(fd) right after mmap, a store of '%s' through the "
                "mapping was read back by pread on a new descriptor, and the "
@@ -452,7 +445,7 @@ START_TEST(test_bad_names_are_refused_clearly)
     ck_assert_int_eq(shm_open(longname, O_RDWR | O_CREAT | O_EXCL, 0600), -1);
     int err256 = errno;
     ck_assert_msg(err256 == ENAMETOOLONG || err256 == EINVAL, "errno %s",
-                  errno_name(err256));
+                  lab_errno_name(err256));
     // 300 characters: past glibc's own buffer (EINVAL on glibc 2.36)
     char longer[320];
     longer[0] = '/';
@@ -462,10 +455,10 @@ START_TEST(test_bad_names_are_refused_clearly)
     ck_assert_int_eq(shm_open(longer, O_RDWR | O_CREAT | O_EXCL, 0600), -1);
     int err300 = errno;
     ck_assert_msg(err300 == ENAMETOOLONG || err300 == EINVAL, "errno %s",
-                  errno_name(err300));
+                  lab_errno_name(err300));
     fprintf(stderr, "glibc shm_open: no slash accepted, '/a/b' EINVAL, "
-            "256 chars %s, 300 chars %s\n", errno_name(err256),
-            errno_name(err300));
+            "256 chars %s, 300 chars %s\n", lab_errno_name(err256),
+            lab_errno_name(err300));
 }
 END_TEST
 
