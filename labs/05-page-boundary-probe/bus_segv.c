@@ -115,6 +115,7 @@ int main(int argc, char *argv[])
     //| size_t len = 2 * (size_t)page;
     //| char *base = NULL, *map = NULL;
     //| (void)base;
+    //| (void)fd;
     //| lab_todo("reserve two pages plus a PROT_NONE guard page; map the file over them with MAP_FIXED");
     size_t len = 2 * (size_t)page;
     char *base = mmap(NULL, len + (size_t)page, PROT_NONE,

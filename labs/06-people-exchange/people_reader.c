@@ -59,6 +59,7 @@ int main(int argc, char *argv[])
     //| // where NAME is the record's name field (4 bytes, NUL-padded: a name of
     //| // 4 letters has no NUL at all), then unmap (die("munmap")).
     //| (void)map_len;
+    //| (void)fd;
     //| lab_todo("map the 10 records read-only and print them");
     const people *p_map = mmap(NULL, map_len, PROT_READ, MAP_SHARED, fd, 0);
     if (p_map == MAP_FAILED)

@@ -70,6 +70,7 @@ int main(int argc, char *argv[])
     //| // twice the file) of FD, readable, writable and shared (die("mmap")), and
     //| // close FD (die("close")).
     //| people *p_map = NULL;
+    //| (void)fd;
     //| lab_todo("size FILE to 5 records and map 10 records of it MAP_SHARED");
     if (ftruncate(fd, (off_t)(sizeof(people) * FILE_RECORDS)) == -1)
         die(path);
