@@ -208,7 +208,7 @@ START_TEST(test_failed_resize_leaves_the_old_size)
     if (bindir == NULL || access(prlimit, X_OK) != 0)
         LAB_SKIP("needs LAB_BIN (scripts/run sets it) and %s", prlimit);
     struct lab_result r;
-    RUN_OK(&r, "pshm_create", "-x", name, "1");
+    LAB_RUN_OK(&r, "pshm_create", "-x", name, "1");
     lab_result_free(&r);
     // 1 GiB of object is allowed, but a 256 MiB address space cannot map it
     snprintf(bin, sizeof bin, "%s/pshm_resize", bindir);
