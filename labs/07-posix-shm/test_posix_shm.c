@@ -216,9 +216,14 @@ START_TEST(test_failed_resize_leaves_the_old_size)
     snprintf(size, sizeof size, "%ld", 1L << 30);
     char *argv[] = {(char *)prlimit, limit, bin, name, size, NULL};
     lab_runv(&r, 10, NULL, argv);
-    if (strstr(r.out, "grown from 1 to") == NULL)
+    if (strstr(r.out, "grown from 1 to") == NULL) {
+        char why[256];
+        snprintf(why, sizeof why, "%s", r.err);
+        lab_result_free(&r);
+        ck_assert_int_eq(shm_unlink(name), 0);  /* a skip leaves nothing */
         LAB_SKIP("pshm_resize did not get to ftruncate under a 256 MiB address "
-                 "space (a sanitizer or valgrind build?): %s", r.err);
+                 "space (a sanitizer or valgrind build?): %s", why);
+    }
     // the failure is one line on stderr, after the "grown" line on stdout
     ck_assert_msg(r.exited && r.code == 1, "exit %d: %s", r.code, r.err);
     ck_assert_msg(strstr(r.err, "size restored to 1 bytes") != NULL &&
