@@ -48,6 +48,9 @@ $(error two programs with one name: $(foreach n,$(DUP_NAMES),$(filter %/$(n),$(A
 endif
 
 # LAB=05 (or LAB="03 04") restricts building, checking and grading to those labs.
+ifeq ($(origin LAB):$(strip $(LAB)),command line:)
+$(error LAB= names no lab: give one (LAB=05) or leave LAB out for all labs)
+endif
 LAB_DIRS  := $(sort $(if $(LAB),$(foreach l,$(LAB),$(wildcard labs/$(l)*/)),$(wildcard labs/*/)))
 TEST_SRC  := $(wildcard $(addsuffix test_*.c,$(LAB_DIRS)))
 PROG_SRC  := $(filter-out $(TEST_SRC),$(wildcard $(addsuffix *.c,$(LAB_DIRS))))
