@@ -74,17 +74,23 @@ tests: $(PROGS) $(TESTS)
 # The Check binaries alone (the submission grader builds programs one by one).
 testbins: $(TESTS)
 
+# A lab-local header (labs/12-ipc-bench/ring.h) is found by the compiler's
+# own dependency files (-MMD), kept in $(BUILD)/dep/.
+DEPS = -MMD -MP -MF $(BUILD)/dep/$(@F).d
+
 $(BIN)/%: %.c $(wildcard common/*.h) $(FLAGS_FILE)
-	@mkdir -p $(BIN)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
+	@mkdir -p $(BIN) $(BUILD)/dep
+	$(CC) $(CFLAGS) $(LDFLAGS) $(DEPS) -o $@ $< $(LDLIBS)
 
 $(BUILD)/obj/testlib.o: common/testlib.c common/testlib.h common/lab.h $(FLAGS_FILE) | deps-check
 	@mkdir -p $(BUILD)/obj
 	$(CC) $(CFLAGS) -DLAB_BIN_DEFAULT='"$(abspath $(BIN))"' $$(pkg-config --cflags check) -c -o $@ $<
 
 $(TESTBIN)/test_%: test_%.c $(BUILD)/obj/testlib.o common/testlib.h common/lab.h $(FLAGS_FILE) | deps-check
-	@mkdir -p $(TESTBIN)
-	$(CC) $(CFLAGS) $(LDFLAGS) $$(pkg-config --cflags check) -o $@ $< $(BUILD)/obj/testlib.o $$(pkg-config --libs check) $(LDLIBS)
+	@mkdir -p $(TESTBIN) $(BUILD)/dep
+	$(CC) $(CFLAGS) $(LDFLAGS) $(DEPS) $$(pkg-config --cflags check) -o $@ $< $(BUILD)/obj/testlib.o $$(pkg-config --libs check) $(LDLIBS)
+
+-include $(wildcard $(BUILD)/dep/*.d)
 
 # Missing packages are installed (or named) by scripts/setup.
 deps-check:
