@@ -317,6 +317,7 @@ static void run_path(enum path p, int in, size_t len, uint64_t in_sum, const cha
             if (read(go[0], &c, 1) != 1) /* start together */
                 _exit(1);
             stage(p, k, &ch, in, out, buf);
+            free(buf);
             if (write(done[1], "d", 1) != 1) /* done: count my bytes now */
                 _exit(1);
             while (read(release[0], &c, 1) > 0) /* until the parent has */
