@@ -51,6 +51,9 @@
 #ifndef RING_H
 #define RING_H
 
+#ifndef _GNU_SOURCE /* the includer defines it first; this is for a lone ring.h */
+#define _GNU_SOURCE
+#endif
 #include "lab.h"
 
 #include <linux/futex.h>
