@@ -1090,8 +1090,8 @@ static void skip_row(const struct cfg *c, size_t size, const char *why)
 
 static long tp_count(size_t size)
 {
-    size_t budget = mode == SMOKE ? MiB(1) : mode == QUICK ? MiB(32) : MiB(256);
-    long lo = mode == SMOKE ? 4 : mode == QUICK ? 32 : 256;
+    size_t budget = mode == SMOKE ? MiB(1) : mode == QUICK ? MiB(8) : MiB(256);
+    long lo = mode == SMOKE ? 4 : mode == QUICK ? 16 : 256;
     long hi = mode == SMOKE ? 256 : mode == QUICK ? 10000 : 1000000;
     long n = (long)(budget / size);
     return n < lo ? lo : n > hi ? hi : n;
