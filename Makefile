@@ -63,6 +63,7 @@ $(shell mkdir -p $(BUILD) && { [ "$$(cat $(FLAGS_FILE) 2>/dev/null)" = '$(FLAGS_
 # The runner's environment: where things are, and sanitizer settings that
 # leave SIGBUS and SIGSEGV to the programs (some die by them on purpose).
 export LAB_BUILD := $(BUILD)
+export LAB_ROOT := $(CURDIR)
 export ASAN_OPTIONS := handle_segv=0:handle_sigbus=0:allow_user_segv_handler=1:detect_leaks=1
 export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
 
