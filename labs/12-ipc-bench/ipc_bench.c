@@ -1262,6 +1262,35 @@ static void dir_check(const char *dir, const char *what)
         die(dir);
 }
 
+/* Every name in --only must start some series: else a usage error. */
+static void only_check(const char *list)
+{
+    const char *p = list;
+    do {
+        size_t n = strcspn(p, ",");
+        int found = 0;
+        for (int t = 0; t < 2 && !found; t++) {
+            const struct cfg *rows = t ? lat_cfgs : tp_cfgs;
+            size_t nrows = t ? NLAT : NTP;
+            for (size_t k = 0; k < nrows && !found; k++)
+                for (int same = 0; same < 2 && !found; same++) {
+                    char name[96];
+                    const char *pl = same ? "same-cpu" : "cross-cpu";
+                    if (rows[k].type == T_RING)
+                        snprintf(name, sizeof name, "%s/%s/%s", rows[k].mech,
+                                 wait_name[rows[k].wait], pl);
+                    else
+                        snprintf(name, sizeof name, "%s/%s", rows[k].mech, pl);
+                    found = n > 0 && strncmp(name, p, n) == 0;
+                }
+        }
+        if (!found)
+            usage_error("--only: '%.*s' starts no series (pipe, ring-posix-shm/spin, ...)",
+                        (int)n, p);
+        p += n;
+    } while (*p++ == ',');
+}
+
 static void pick_cpus(const char *cpu_arg)
 {
     if (sched_getaffinity(0, sizeof orig_mask, &orig_mask) == -1)
@@ -1292,40 +1321,34 @@ static void pick_cpus(const char *cpu_arg)
 
 int main(int argc, char *argv[])
 {
-    lab_init(argc, argv, "[--smoke|--quick|--full] [--reps N] [--same-cpu] [--no-latency] [--only SERIES,...] "
-                         "[--out DIR] [--dir DIR] [--cpus A,B]");
+    lab_init(argc, argv, "[--smoke | --quick | --full] [--reps N] [--same-cpu] [--no-latency] "
+                         "[--only SERIES,...] [--out DIR] [--dir DIR] [--cpus A,B]");
     const char *cpu_arg = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--smoke") == 0)
+    for (const char *opt; (opt = lab_option()) != NULL;) {
+        if (strcmp(opt, "--smoke") == 0)
             mode = SMOKE;
-        else if (strcmp(a, "--quick") == 0)
+        else if (strcmp(opt, "--quick") == 0)
             mode = QUICK;
-        else if (strcmp(a, "--full") == 0)
+        else if (strcmp(opt, "--full") == 0)
             mode = FULL;
-        else if (strcmp(a, "--same-cpu") == 0)
+        else if (strcmp(opt, "--same-cpu") == 0)
             same_cpu_only = 1;
-        else if (strcmp(a, "--no-latency") == 0)
+        else if (strcmp(opt, "--no-latency") == 0)
             no_latency = 1;
-        else if (strcmp(a, "--out") == 0 || strcmp(a, "--dir") == 0 ||
-                 strcmp(a, "--cpus") == 0 || strcmp(a, "--only") == 0 ||
-                 strcmp(a, "--reps") == 0) {
-            if (i + 1 >= argc)
-                usage_error("%s needs a value", a);
-            const char *v = argv[++i];
-            if (strcmp(a, "--out") == 0)
-                out_dir = v;
-            else if (strcmp(a, "--dir") == 0)
-                file_dir = v;
-            else if (strcmp(a, "--cpus") == 0)
-                cpu_arg = v;
-            else if (strcmp(a, "--only") == 0)
-                only = v;
-            else
-                reps = parse_long(v, 1, 1000, "--reps");
-        } else
-            usage_error("%s: unknown argument", a);
+        else if (strcmp(opt, "--reps") == 0)
+            reps = parse_long(lab_optarg, 1, 1000, "--reps");
+        else if (strcmp(opt, "--only") == 0)
+            only = lab_optarg;
+        else if (strcmp(opt, "--out") == 0)
+            out_dir = lab_optarg;
+        else if (strcmp(opt, "--dir") == 0)
+            file_dir = lab_optarg;
+        else if (strcmp(opt, "--cpus") == 0)
+            cpu_arg = lab_optarg;
     }
+    lab_end_operands();
+    if (only != NULL)
+        only_check(only);
     if (file_dir == NULL) {
         file_dir = getenv("TMPDIR");
         if (file_dir == NULL || file_dir[0] == '\0')

@@ -1,6 +1,6 @@
 /* ipc_copies.c: does a pipe copy a file four times and shared memory twice?
  *
- * Usage: ipc_copies [--path NAME,...] [--size MIB] [--dir DIR]
+ * Usage: ipc_copies [--path KINDS] [--size MIB] [--dir DIR]
  *
  * Source 000 says that pipes and message queues copy the data four times
  * between the kernel and user space, and shared memory only twice: once
@@ -26,7 +26,7 @@
  * rchar/wchar: for the queues that count shows only the file's two copies,
  * and scripts/bench and the lab's Check test count every call's bytes with
  * strace instead (the reader and writer's pids are on stderr for that).
- * Paths: pipe, posix-mq, sysv-msg, posix-shm, sysv-shm (the ring of
+ * KINDS, comma-separated, from: pipe, posix-mq, sysv-msg, posix-shm, sysv-shm (the ring of
  * ring.h in a POSIX or System V segment). The numbers (and seconds) go to
  * stderr as CSV lines; stdout holds the facts.
  *
@@ -381,25 +381,22 @@ static void run_path(enum path p, int in, size_t len, uint64_t in_sum, const cha
 
 int main(int argc, char *argv[])
 {
-    lab_init(argc, argv, "[--path NAME,...] [--size MIB] [--dir DIR]");
+    lab_init(argc, argv, "[--path KINDS] [--size MIB] [--dir DIR]");
     const char *paths = "pipe,posix-mq,sysv-msg,posix-shm,sysv-shm", *dir = getenv("TMPDIR");
     long mib = 8;
-    for (int i = 1; i < argc; i++) {
-        if (i + 1 >= argc)
-            usage_error("%s: unknown argument, or one without its value", argv[i]);
-        if (strcmp(argv[i], "--path") == 0)
-            paths = argv[++i];
-        else if (strcmp(argv[i], "--size") == 0)
-            mib = parse_long(argv[++i], 1, 4096, "--size");
-        else if (strcmp(argv[i], "--dir") == 0)
-            dir = argv[++i];
-        else
-            usage_error("%s: unknown argument", argv[i]);
+    for (const char *opt; (opt = lab_option()) != NULL;) {
+        if (strcmp(opt, "--path") == 0)
+            paths = lab_optarg;
+        else if (strcmp(opt, "--size") == 0)
+            mib = parse_long(lab_optarg, 1, 4096, "--size");
+        else if (strcmp(opt, "--dir") == 0)
+            dir = lab_optarg;
     }
+    lab_end_operands();
     if (dir == NULL || dir[0] == '\0')
         dir = "/tmp";
     int want[NPATH] = {0};
-    for (const char *p = paths; *p != '\0';) {
+    for (const char *p = paths;;) {
         size_t n = strcspn(p, ",");
         int found = 0;
         for (int k = 0; k < NPATH; k++)
@@ -408,7 +405,9 @@ int main(int argc, char *argv[])
         if (!found)
             usage_error("--path: '%.*s' is not one of pipe, posix-mq, sysv-msg, posix-shm, sysv-shm",
                         (int)n, p);
-        p += n + (p[n] == ',');
+        p += n;
+        if (*p++ != ',')
+            break;
     }
     parent_pid = getpid();
     if (atexit(on_exit_cleanup) != 0)

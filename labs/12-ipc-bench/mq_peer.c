@@ -226,20 +226,18 @@ static void send_all(int sysv, const char *name, long count)
 int main(int argc, char *argv[])
 {
     lab_init(argc, argv, "recv|send posix|sysv NAME COUNT");
-    if (argc < 5)
-        usage_error("missing arguments");
-    if (argc > 5)
-        usage_error("too many arguments");
-    int recv = strcmp(argv[1], "recv") == 0;
-    if (!recv && strcmp(argv[1], "send") != 0)
-        usage_error("'%s': say recv or send", argv[1]);
-    int sysv = strcmp(argv[2], "sysv") == 0;
-    if (!sysv && strcmp(argv[2], "posix") != 0)
-        usage_error("'%s': say posix or sysv", argv[2]);
-    const char *name = argv[3];
-    if (!sysv && (name[0] != '/' || strchr(name + 1, '/') != NULL || name[1] == '\0'))
-        usage_error("NAME: '%s' is not a POSIX queue name like /lab12-q", name);
-    long count = parse_long(argv[4], 1, 1000000, "COUNT");
+    const char *role = lab_operand("recv|send"), *kind = lab_operand("posix|sysv");
+    const char *name = lab_operand("NAME"), *count_arg = lab_operand("COUNT");
+    lab_end_operands();
+    int recv = strcmp(role, "recv") == 0;
+    if (!recv && strcmp(role, "send") != 0)
+        usage_error("'%s': say recv or send", role);
+    int sysv = strcmp(kind, "sysv") == 0;
+    if (!sysv && strcmp(kind, "posix") != 0)
+        usage_error("'%s': say posix or sysv", kind);
+    if (!sysv)
+        check_ipc_name(name);
+    long count = parse_long(count_arg, 1, 1000000, "COUNT");
     if (recv)
         receive(sysv, name, count);
     else

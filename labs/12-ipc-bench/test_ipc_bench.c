@@ -496,7 +496,9 @@ START_TEST(test_bad_input)
     lab_write_file("file", "x", 1);
     lab_expect_help("ipc_bench");
     lab_expect_error(2, "--fast", "ipc_bench", "--fast", NULL);
-    lab_expect_error(2, "--out needs a value", "ipc_bench", "--smoke", "--out", NULL);
+    lab_expect_error(2, "--out: needs a value", "ipc_bench", "--smoke", "--out", NULL);
+    lab_expect_error(2, "'bogus' starts no series", "ipc_bench", "--smoke", "--only", "bogus", NULL);
+    lab_expect_error(2, "'' starts no series", "ipc_bench", "--smoke", "--only", "pipe,", NULL);
     lab_expect_error(1, "missing: No such file", "ipc_bench", "--smoke", "--out", "missing", NULL);
     lab_expect_error(1, "not a directory", "ipc_bench", "--smoke", "--dir", "file", NULL);
     lab_expect_error(2, "--cpus", "ipc_bench", "--smoke", "--cpus", "x", NULL);
