@@ -66,6 +66,7 @@ $(shell mkdir -p $(BUILD) && { [ "$$(cat $(FLAGS_FILE) 2>/dev/null)" = '$(FLAGS_
 # The runner's environment: where things are, and sanitizer settings that
 # leave SIGBUS and SIGSEGV to the programs (some die by them on purpose).
 export LAB_BUILD := $(BUILD)
+export LAB_ROOT := $(CURDIR)
 export ASAN_OPTIONS := handle_segv=0:handle_sigbus=0:allow_user_segv_handler=1:detect_leaks=1
 export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
 
@@ -77,17 +78,23 @@ tests: $(PROGS) $(TESTS)
 # The Check binaries alone (the submission grader builds programs one by one).
 testbins: $(TESTS)
 
+# A lab-local header (labs/12-ipc-bench/ring.h) is found by the compiler's
+# own dependency files (-MMD), kept in $(BUILD)/dep/.
+DEPS = -MMD -MP -MF $(BUILD)/dep/$(@F).d
+
 $(BIN)/%: %.c $(wildcard common/*.h) $(FLAGS_FILE)
-	@mkdir -p $(BIN)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
+	@mkdir -p $(BIN) $(BUILD)/dep
+	$(CC) $(CFLAGS) $(LDFLAGS) $(DEPS) -o $@ $< $(LDLIBS)
 
 $(BUILD)/obj/testlib.o: common/testlib.c common/testlib.h common/lab.h $(FLAGS_FILE) | deps-check
 	@mkdir -p $(BUILD)/obj
 	$(CC) $(CFLAGS) -DLAB_BIN_DEFAULT='"$(abspath $(BIN))"' $$(pkg-config --cflags check) -c -o $@ $<
 
 $(TESTBIN)/test_%: test_%.c $(BUILD)/obj/testlib.o common/testlib.h common/lab.h $(FLAGS_FILE) | deps-check
-	@mkdir -p $(TESTBIN)
-	$(CC) $(CFLAGS) $(LDFLAGS) $$(pkg-config --cflags check) -o $@ $< $(BUILD)/obj/testlib.o $$(pkg-config --libs check) $(LDLIBS)
+	@mkdir -p $(TESTBIN) $(BUILD)/dep
+	$(CC) $(CFLAGS) $(LDFLAGS) $(DEPS) $$(pkg-config --cflags check) -o $@ $< $(BUILD)/obj/testlib.o $$(pkg-config --libs check) $(LDLIBS)
+
+-include $(wildcard $(BUILD)/dep/*.d)
 
 # Missing packages are installed (or named) by scripts/setup.
 deps-check:

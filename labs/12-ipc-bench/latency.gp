@@ -2,7 +2,8 @@
 # median and p99, log scale.
 #
 # Usage: gnuplot -e "datadir='build/bench'; outdir='build/plots'; fmt='svg'" latency.gp
-#   (the same variables as throughput.gp; reads latency.csv, writes latency.svg/.png)
+#   (the same variables as throughput.gp; reads latency-median.csv, the
+#   medians over the repetitions by scripts/bench-summary; writes latency.svg/.png)
 if (!exists("datadir")) datadir = "build/bench"
 if (!exists("outdir")) outdir = "build/plots"
 if (!exists("fmt")) fmt = "svg"
@@ -25,5 +26,5 @@ set ylabel "microseconds (log scale)"
 set xtics rotate by -40 scale 0 font ",9"
 set grid ytics
 set bmargin 12
-plot datadir."/latency.csv" using 8:xtic(1) title "median", \
+plot datadir."/latency-median.csv" using 8:xtic(1) title "median", \
      "" using 9 title "p99"

@@ -2,7 +2,8 @@
 # mechanism, with single-thread memcpy as the reference line.
 #
 # Usage: gnuplot -e "datadir='build/bench'; outdir='build/plots'; fmt='svg'" throughput.gp
-#   datadir  where ipc_bench --out wrote throughput.csv and memcpy.csv
+#   datadir  where scripts/bench-summary wrote throughput-median.csv (the
+#            medians over the repetitions) beside ipc_bench's memcpy.csv
 #   outdir   where throughput.svg (or .png) goes
 #   fmt      svg or png; pngterm names the PNG terminal (png or pngcairo)
 # scripts/plots runs this for both formats.
@@ -17,18 +18,16 @@ if (fmt eq "svg") {
 }
 set output outdir."/throughput.".fmt
 
-data = datadir."/throughput.csv"
+data = datadir."/throughput-median.csv"
 set datafile separator ","
 # The reference: one process copying a buffer too big for the caches.
 stats datadir."/memcpy.csv" using ($3 == 1 ? $4 : NaN) nooutput
 memcpy = STATS_max
 
-series = "pipe/same-cpu pipe/cross-cpu fifo/cross-cpu unix-socket/cross-cpu " . \
-         "posix-mq/cross-cpu sysv-msg/cross-cpu ring-posix-shm/spin/cross-cpu " . \
-         "ring-disk-file/spin/cross-cpu ring-devshm-file/spin/cross-cpu " . \
-         "ring-sysv-shm/spin/cross-cpu ring-anon/spin/cross-cpu ring-disk-msync/spin/cross-cpu"
+# Every series of the file, in its order (one CPU: the same-cpu ones only).
+series = system("awk -F, 'NR > 1 && !seen[$1]++ { printf \"%s \", $1 }' '".data."'")
 
-set title "Throughput between two processes (every message verified)"
+set title "Throughput between two processes, median of the repetitions (every message verified)"
 set logscale xy 2
 set format x "%.0b%B"
 set xlabel "message size (bytes)"
