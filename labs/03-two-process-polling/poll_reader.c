@@ -2,7 +2,7 @@
  *
  * Usage: poll_reader [--demo] [--timeout SECONDS] INFILE
  *
- * Source 000, section 5 (GUIDE.md M3). Two unrelated processes map the same
+ * Source 000, section 5 (claim M3). Two unrelated processes map the same
  * file MAP_SHARED; both mappings point at the same page-cache pages, so a
  * store by one is a change in the other's memory, with no read() or write().
  * This program is process A: it maps INFILE read-only and shared, closes the

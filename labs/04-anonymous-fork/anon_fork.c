@@ -2,7 +2,7 @@
  *
  * Usage: anon_fork [--people] [--private] [--demo] [-v]
  *
- * Source 000, section 6, and source 003, example 2 (GUIDE.md M5). A mapping
+ * Source 000, section 6, and source 003, example 2 (claim M5). A mapping
  * with MAP_SHARED | MAP_ANONYMOUS has no file behind it; made before fork(),
  * it is inherited by the child as the *same* pages, so a store by one
  * process is seen by the other. That is the simplest shared memory between

@@ -2,7 +2,7 @@
  * section 6 and source 003 example 2).
  *
  * Claims: a MAP_SHARED | MAP_ANONYMOUS region made before fork() carries
- * stores both ways between parent and child (GUIDE.md M5); the same exchange
+ * stores both ways between parent and child (claim M5); the same exchange
  * through MAP_PRIVATE | MAP_ANONYMOUS does not reach the other process; the
  * child is reaped (no zombie) and its exit status reported. Bad input gets
  * one line on stderr.

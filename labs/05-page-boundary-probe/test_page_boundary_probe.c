@@ -3,7 +3,7 @@
  * Claims: with a file of 2*PAGE-99 bytes mapped as 3 pages, version 1
  * (offset 0) gets SIGBUS entering page 3 and version 2 (offset one page)
  * entering page 2, with si_code BUS_ADRERR, and every store before that
- * boundary succeeds (GUIDE.md M9); inside the mapping but past the file's
+ * boundary succeeds (claim M9); inside the mapping but past the file's
  * last page is SIGBUS, past the mapping is SIGSEGV, on a disk file and on a
  * /dev/shm object alike, while an anonymous mapping has no file end and no
  * SIGBUS (M10); an mmap offset that is not a page multiple is EINVAL (M11).

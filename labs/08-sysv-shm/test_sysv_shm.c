@@ -1,7 +1,7 @@
 /* test_sysv_shm.c: Check tests for lab 08 (System V shared memory, sources
  * 002 and 004, compared with source 001's POSIX objects).
  *
- * Claims (GUIDE.md): S1 a segment made by shmget outlives its creator, is
+ * Claims (rows of handouts/claims.tsv): S1 a segment made by shmget outlives its creator, is
  * listed by `ipcs -m` with its size and mode, is removed by IPC_RMID or
  * `ipcrm`; IPC_RMID while attached only marks it, and it goes at the last
  * detach; two shmat calls in one process give two addresses for the same

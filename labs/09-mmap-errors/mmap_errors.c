@@ -3,7 +3,7 @@
  * Usage: mmap_errors [-v] [--hugetlb]
  *
  * Sources 002 and 004 list the errno values mmap() can set and the signals a
- * mapping can raise (GUIDE.md row E1). This program makes each failure that
+ * mapping can raise (claim E1). This program makes each failure that
  * today's kernel can still produce happen, once, and prints a table: the
  * case, the call, the errno (or signal) the sources lead us to expect, what
  * the kernel really answered, and a verdict:

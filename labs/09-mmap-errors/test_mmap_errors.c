@@ -1,6 +1,6 @@
 /* test_mmap_errors.c: Check tests for lab 09 (mmap_errors, sources 002, 004).
  *
- * Claim E1 of GUIDE.md: each failure the sources list comes with the errno
+ * Claim E1 (handouts/claims.tsv): each failure the sources list comes with the errno
  * they name, or the signal with its si_code; MAP_PRIVATE on an O_RDONLY
  * descriptor is allowed; MAP_DENYWRITE no longer gives ETXTBSY; MAP_HUGETLB
  * gives ENOMEM when no huge pages are reserved. The tests ask the kernel

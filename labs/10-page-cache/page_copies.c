@@ -3,7 +3,7 @@
  *
  * Usage: page_copies NEWFILE [MIB]
  *
- * Sources 000 (sections 1 and 2) and 004, GUIDE.md row F2. The program
+ * Sources 000 (sections 1 and 2) and 004, claim F2. The program
  * creates NEWFILE of MIB MiB (default 8) and runs the experiment twice, each
  * time with two processes that hold their data at the same moment:
  *

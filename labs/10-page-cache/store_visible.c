@@ -4,7 +4,7 @@
  * Usage: store_visible NEWFILE
  *
  * Source 003 says the changes reach the file only at munmap or msync
- * (GUIDE.md row M4). The program creates NEWFILE ("old old old\n"), then:
+ * (claim M4b). The program creates NEWFILE ("old old old\n"), then:
  *
  *  1. maps it MAP_SHARED and stores "NEW" at offset 0; with the mapping
  *     still in place, no msync and no munmap, read() on a second descriptor

@@ -1,4 +1,4 @@
-/* test_synchronization.c: Check tests for lab 11 (synchronisation, GUIDE.md Q3).
+/* test_synchronization.c: Check tests for lab 11 (synchronisation, claim Q3).
  *
  * Claims: a counter shared by several processes loses updates without a lock
  * (reported, never asserted: it is a race) and is exact with a process-shared
