@@ -243,6 +243,35 @@ START_TEST(test_bus_segv_gives_sigbus_then_sigsegv)
 }
 END_TEST
 
+
+// with nothing mapped after the mapping, is the store past it SEGV_MAPERR?
+START_TEST(test_bus_segv_gap_gives_segv_maperr)
+{
+    static const char text[] = "hello, mmap";
+    long page = lab_page();
+    lab_write_file("small.txt", text, sizeof text - 1);
+    struct lab_result r;
+    lab_run(&r, 10, NULL, "bus_segv", "--gap", "small.txt", NULL);
+    ck_assert_msg(r.exited && r.code == 0, "bus_segv --gap failed: %s", r.err);
+    // page 2 is still SIGBUS
+    ASSERT_LINE(r.out, "  caught SIGBUS (BUS_ADRERR) at page 2, byte offset %ld "
+                "from the mapping's start", page);
+    // past the mapping, where nothing is mapped at all: SIGSEGV, SEGV_MAPERR
+    ASSERT_LINE(r.out, "store at offset %ld (page 3, past the mapping: an unmapped "
+                "gap)\n  caught SIGSEGV (SEGV_MAPERR) at page 3, byte offset %ld "
+                "from the mapping's start", 2 * page, 2 * page);
+    char *after = lab_read_file("small.txt", NULL);
+    ck_assert_str_eq(after, text);
+    free(after);
+    LAB_REPORT("M10", "confirmed",
+               "bus_segv --gap, the page after the mapping unmapped (mincore: "
+               "ENOMEM): store at offset %ld -> SIGSEGV SEGV_MAPERR, as source "
+               "000 section 7 describes; with a PROT_NONE page there instead, "
+               "SEGV_ACCERR", 2 * page);
+    lab_result_free(&r);
+}
+END_TEST
+
 // is bus_segv --raw killed by SIGBUS, the source's "Bus error", with no core?
 START_TEST(test_bus_segv_raw_is_killed_by_sigbus)
 {
@@ -528,6 +557,7 @@ Suite *lab_suite(void)
     tcase_add_test(tc, test_file_covering_the_mapping_faults_only_past_it);
     tcase_add_test(tc, test_bus_segv_gives_sigbus_then_sigsegv);
     tcase_add_test(tc, test_bus_segv_raw_is_killed_by_sigbus);
+    tcase_add_test(tc, test_bus_segv_gap_gives_segv_maperr);
     tcase_add_test(tc, test_unaligned_offset_is_einval);
 
     tc = lab_tcase(s, "faults", 10);
