@@ -343,13 +343,90 @@ START_TEST(test_mapping_larger_than_ram_costs_only_touched_pages)
 }
 END_TEST
 
+/* io_bench's file: the bytes it writes, added up as 64-bit words. */
+static unsigned long long expected_checksum(size_t len)
+{
+    unsigned long long s = 0;
+    unsigned char w[8];
+    for (size_t off = 0; off < len; off += 8) {
+        for (size_t i = 0; i < 8; i++)
+            w[i] = (unsigned char)((off + i) * 2654435761u >> 13);
+        unsigned long long v;
+        memcpy(&v, w, sizeof v);
+        s += v;
+    }
+    return s;
+}
+
+// does mmap read a file faster than read()? (measured, never asserted)
+START_TEST(test_io_bench_measures_mmap_against_read)
+{
+    const int mib = 32;
+    struct lab_result r;
+    lab_run(&r, 60, NULL, "io_bench", "-r", "5", "bench.dat", "32", NULL);
+    ck_assert_msg(r.exited && r.code == 0, "io_bench: exit %d: %s", r.code, r.err);
+    static const char *const cases[] = {"seq warm", "rand warm", "seq cold", "rand cold"};
+    int ncases = strstr(r.out, "cold: skipped (tmpfs") ? 2 : 4;
+    char figures[4][200];
+    int mmap_faster = 0, read_faster = 0;
+    for (int c = 0; c < ncases; c++) {
+        char key[32];
+        snprintf(key, sizeof key, "\n%-10s read ", cases[c]);
+        const char *line = strstr(r.out, key);
+        ck_assert_msg(line != NULL, "no row '%s' in: %s", cases[c], r.out);
+        double rmed, mmed, ratio;
+        unsigned long long sum;
+        const char *p = line + 1 + 10;
+        ck_assert_int_eq(sscanf(p, " read %lf MB/s", &rmed), 1);
+        p = strstr(p, " mmap ");
+        ck_assert_ptr_nonnull(p);
+        ck_assert_int_eq(sscanf(p, " mmap %lf MB/s", &mmed), 1);
+        p = strstr(p, "time mmap/read ");
+        ck_assert_ptr_nonnull(p);
+        ck_assert_int_eq(sscanf(p, "time mmap/read %lf", &ratio), 1);
+        const char *cs = strstr(p, "[checksum ");
+        ck_assert_ptr_nonnull(cs);
+        ck_assert_int_eq(sscanf(cs, "[checksum %llu]", &sum), 1);
+        // both methods read the right bytes: the whole file, or the same pages
+        if (strncmp(cases[c], "seq", 3) == 0)
+            ck_assert_msg(sum == expected_checksum((size_t)mib << 20),
+                          "%s: checksum %llu", cases[c], sum);
+        // every figure is a real measurement
+        ck_assert(rmed > 0 && mmed > 0 && ratio > 0);
+        int mf = strstr(p, "mmap faster") != NULL && strstr(p, "mmap faster") < cs;
+        int rf = strstr(p, "read faster") != NULL && strstr(p, "read faster") < cs;
+        mmap_faster += mf;
+        read_faster += rf;
+        snprintf(figures[c], sizeof figures[c], "%s: read %.0f, mmap %.0f MB/s "
+                 "(medians of 5), mmap/read time %.2f%s", cases[c], rmed, mmed,
+                 ratio, mf ? ", mmap faster in every run" :
+                 rf ? ", read faster in every run" : ", runs overlap");
+    }
+    // the file is gone
+    ck_assert_int_eq(access("bench.dat", F_OK), -1);
+    const char *verdict = mmap_faster == ncases ? "confirmed"
+                        : read_faster == ncases ? "refuted" : "inconclusive";
+    LAB_REPORT("F4", verdict,
+               "%s, %d MiB file, 2048 random one-page reads; %s; %s%s%s%s%s%s: "
+               "%s", lab_fs_type("."), mib, figures[0], figures[1],
+               ncases > 2 ? "; " : "", ncases > 2 ? figures[2] : "",
+               ncases > 2 ? "; " : "", ncases > 2 ? figures[3] : "",
+               ncases > 2 ? "" : "; no cold case on tmpfs",
+               mmap_faster == ncases ? "mmap faster in every case"
+               : read_faster == ncases ? "read faster in every case"
+               : "a verdict only when every case clears the 10% margin the same way; "
+                 "here they do not");
+    lab_result_free(&r);
+}
+END_TEST
+
 // does every program give one clear line and the right status on bad input?
 START_TEST(test_bad_input)
 {
     static const char *const progs[] = {"page_faults", "page_copies",
                                         "store_visible", "bigger_than_ram",
-                                        "writeback"};
-    for (int i = 0; i < 5; i++) {
+                                        "writeback", "io_bench"};
+    for (int i = 0; i < 6; i++) {
         lab_expect_error(2, "usage", progs[i], NULL);
         lab_expect_help(progs[i]);
         lab_expect_error(2, NULL, progs[i], "a", "1", "extra", NULL);
@@ -367,6 +444,8 @@ START_TEST(test_bad_input)
     lab_expect_error(2, "PAGES", "page_faults", "x", "12q", NULL);
     lab_expect_error(2, "MIB", "page_copies", "x", "5000", NULL);
     lab_expect_error(2, "PAGES", "writeback", "x", "0", NULL);
+    lab_expect_error(2, "REPS", "io_bench", "-r", "0", "x", NULL);
+    lab_expect_error(2, "MIB", "io_bench", "x", "0", NULL);
     lab_expect_error(2, "unknown option", "writeback", "--fast", "x", NULL);
     // nothing was left behind by the refused runs
     ck_assert_int_eq(access("x", F_OK), -1);
@@ -387,6 +466,8 @@ Suite *lab_suite(void)
     tcase_add_test(tc, test_store_visible_at_once_and_after_exit);
     tc = lab_tcase(s, "writeback", 20);
     tcase_add_test(tc, test_munmap_does_not_write_back);
+    tc = lab_tcase(s, "io-bench", 60);
+    tcase_add_test(tc, test_io_bench_measures_mmap_against_read);
     tc = lab_tcase(s, "bigger-than-ram", 30);
     tcase_add_test(tc, test_mapping_larger_than_ram_costs_only_touched_pages);
     tc = lab_tcase(s, "input", 20);
