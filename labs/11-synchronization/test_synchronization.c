@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -81,15 +82,20 @@ END_TEST
 // how many updates are lost without synchronisation, and none with it?
 START_TEST(test_lost_updates_without_synchronisation)
 {
-    long none[3], min_lost = TOTAL, max_lost = 0;
-    for (int i = 0; i < 3; i++) {
-        none[i] = run_counter("none");
+    /* A race is not a measurement that repeats exactly: run the
+     * unsynchronised count until one run loses updates, up to RACE_RUNS
+     * times, so that the verdict does not depend on one unlucky run. */
+    enum { RACE_RUNS = 10 };
+    long none[RACE_RUNS], max_lost = 0;
+    int runs = 0;
+    while (runs < RACE_RUNS && max_lost == 0) {
+        none[runs] = run_counter("none");
         // any count is possible, but never more than the work done
-        ck_assert_int_ge(none[i], 1);
-        ck_assert_int_le(none[i], TOTAL);
-        long lost = TOTAL - none[i];
-        min_lost = lost < min_lost ? lost : min_lost;
+        ck_assert_int_ge(none[runs], 1);
+        ck_assert_int_le(none[runs], TOTAL);
+        long lost = TOTAL - none[runs];
         max_lost = lost > max_lost ? lost : max_lost;
+        runs++;
     }
     long sem = run_counter("sem"), mutex = run_counter("mutex");
     long atomic = run_counter("atomic");
@@ -97,15 +103,22 @@ START_TEST(test_lost_updates_without_synchronisation)
     ck_assert_int_eq(sem, TOTAL);
     ck_assert_int_eq(mutex, TOTAL);
     ck_assert_int_eq(atomic, TOTAL);
-    LAB_REPORT("Q3", max_lost > 0 ? "confirmed" : "depends",
-               "%s processes x %s increments of a shared counter (expected "
-               "%ld): without synchronisation 3 runs counted %ld, %ld, %ld "
-               "(lost %ld..%ld updates%s); sem %ld, mutex %ld, atomic %ld: "
-               "exact", PROCS, ITERS, TOTAL, none[0], none[1], none[2],
-               min_lost, max_lost,
-               max_lost == 0 ? ", none lost in these runs: the race is real "
-                               "but was not hit" : "",
-               sem, mutex, atomic);
+    cpu_set_t cpus;
+    int ncpus = sched_getaffinity(0, sizeof cpus, &cpus) == 0 ? CPU_COUNT(&cpus) : 0;
+    if (max_lost > 0)
+        LAB_REPORT("Q3", "confirmed",
+                   "%s processes x %s increments of a shared counter (expected "
+                   "%ld): without synchronisation run %d counted %ld, %ld "
+                   "updates lost; sem %ld, mutex %ld, atomic %ld: exact",
+                   PROCS, ITERS, TOTAL, runs, none[runs - 1],
+                   TOTAL - none[runs - 1], sem, mutex, atomic);
+    else
+        LAB_REPORT("Q3", "depends",
+                   "%s processes x %s increments of a shared counter on %d "
+                   "CPU(s): without synchronisation no update was lost in %d "
+                   "runs (the race needs two processes running at once, which "
+                   "one CPU rarely gives); sem %ld, mutex %ld, atomic %ld: "
+                   "exact", PROCS, ITERS, ncpus, runs, sem, mutex, atomic);
 }
 END_TEST
 
