@@ -20,8 +20,9 @@
  *
  * Differences from the source: the region is printed with fwrite and its
  * exact length, not as a C string (nothing guarantees a NUL inside the
- * mapping). And the source has a race it never mentions: A can look while B
- * is half-way through its memcpy and print half old, half new bytes. Shared
+ * mapping). And the source's design has a race it never mentions: A can
+ * look while B is half-way through changing the region and print half old,
+ * half new bytes (B's code is not in the text). Shared
  * memory gives no synchronisation, so here B holds an exclusive flock() on
  * the file while it writes; when A sees a change it takes a shared flock(),
  * which waits until B is done, and only then prints the view.
