@@ -27,7 +27,8 @@
  * stdout gives the growth in units of the file's size, rounded to halves,
  * which is the same on every run; the KiB figures go to stderr.
  *
- * Differences from the sources: they draw the copies; this program measures
+ * Differences from the sources: they describe the copies (with figures
+ * that are missing from the copies of the texts); this program measures
  * them. Processes are ordered with pipes, not sleeps: both must hold their
  * buffers or mappings while they measure, since Pss depends on how many
  * processes map a page at that moment. NEWFILE is removed at the end.
