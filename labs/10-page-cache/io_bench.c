@@ -124,7 +124,7 @@ static uint64_t with_read(int random)
     //| // TODO: sequential: pread the whole file in BUF_BYTES pieces; random:
     //| // pread one page at offset offsets[i] * page for each of nreads; add
     //| // every byte read to S with sum().
-    //| (void)random; (void)buf;
+    //| (void)random; (void)buf; (void)sum;
     //| lab_todo("read the file with pread");
     if (!random) {
         for (off_t off = 0; off < (off_t)file_len; off += BUF_BYTES) {
@@ -180,6 +180,8 @@ static void run_case(const char *name, int random, int cold, int reps)
 {
     double t_read[MAX_REPS], t_mmap[MAX_REPS];
     uint64_t s_read = 0, s_mmap = 0;
+    if (reps < 1 || reps > MAX_REPS)
+        fail(EXIT_FAILURE, name, "REPS must be 1..%d", MAX_REPS);
     for (int r = 0; r < reps; r++) {
         for (int m = 0; m < 2; m++) {
             /* Alternate which method goes first, so neither always follows
