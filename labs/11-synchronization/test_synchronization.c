@@ -42,20 +42,26 @@ static long field(const char *out, const char *key)
     return strtol(p + strlen(key), NULL, 10);
 }
 
-/* Run counter_race MODE; check its report adds up; return the count. */
-static long run_counter(const char *mode)
+/* Run counter_race MODE with ITERS increments per process (a string);
+ * check its report adds up; return the count. */
+static long run_counter_iters(const char *mode, const char *iters, long total)
 {
     struct lab_result r;
-    lab_run(&r, 20, NULL, "counter_race", "-n", PROCS, "-m", ITERS, mode, NULL);
+    lab_run(&r, 20, NULL, "counter_race", "-n", PROCS, "-m", iters, mode, NULL);
     ck_assert_msg(r.exited && r.code == 0, "counter_race %s: exit %d sig %d: %s",
                   mode, r.code, r.sig, r.err);
     // the expected count is processes x iterations
-    ck_assert_int_eq(field(r.out, "expected: "), TOTAL);
+    ck_assert_int_eq(field(r.out, "expected: "), total);
     long observed = field(r.out, "observed: ");
     // lost updates is expected minus observed
-    ck_assert_int_eq(field(r.out, "lost updates: "), TOTAL - observed);
+    ck_assert_int_eq(field(r.out, "lost updates: "), total - observed);
     lab_result_free(&r);
     return observed;
+}
+
+static long run_counter(const char *mode)
+{
+    return run_counter_iters(mode, ITERS, TOTAL);
 }
 
 // is the count exact when a process-shared semaphore guards it?
@@ -84,16 +90,20 @@ START_TEST(test_lost_updates_without_synchronisation)
 {
     /* A race is not a measurement that repeats exactly: run the
      * unsynchronised count until one run loses updates, up to RACE_RUNS
-     * times, so that the verdict does not depend on one unlucky run. */
-    enum { RACE_RUNS = 10 };
+     * times, so that the verdict does not depend on one unlucky run. Each
+     * of these runs is long (RACE_ITERS increments a process, a few ms), so
+     * that the processes overlap even on a machine busy with other work. */
+    enum { RACE_RUNS = 20 };
+    const char *race_iters = "1000000";
+    const long race_total = 4L * 1000000;
     long none[RACE_RUNS], max_lost = 0;
     int runs = 0;
     while (runs < RACE_RUNS && max_lost == 0) {
-        none[runs] = run_counter("none");
+        none[runs] = run_counter_iters("none", race_iters, race_total);
         // any count is possible, but never more than the work done
         ck_assert_int_ge(none[runs], 1);
-        ck_assert_int_le(none[runs], TOTAL);
-        long lost = TOTAL - none[runs];
+        ck_assert_int_le(none[runs], race_total);
+        long lost = race_total - none[runs];
         max_lost = lost > max_lost ? lost : max_lost;
         runs++;
     }
@@ -109,16 +119,17 @@ START_TEST(test_lost_updates_without_synchronisation)
         LAB_REPORT("Q3", "confirmed",
                    "%s processes x %s increments of a shared counter (expected "
                    "%ld): without synchronisation run %d counted %ld, %ld "
-                   "updates lost; sem %ld, mutex %ld, atomic %ld: exact",
-                   PROCS, ITERS, TOTAL, runs, none[runs - 1],
-                   TOTAL - none[runs - 1], sem, mutex, atomic);
+                   "updates lost; with %s increments each, sem %ld, mutex %ld, "
+                   "atomic %ld: exact", PROCS, race_iters, race_total, runs,
+                   none[runs - 1], race_total - none[runs - 1], ITERS, sem,
+                   mutex, atomic);
     else
         LAB_REPORT("Q3", "depends",
                    "%s processes x %s increments of a shared counter on %d "
                    "CPU(s): without synchronisation no update was lost in %d "
                    "runs (the race needs two processes running at once, which "
                    "one CPU rarely gives); sem %ld, mutex %ld, atomic %ld: "
-                   "exact", PROCS, ITERS, ncpus, runs, sem, mutex, atomic);
+                   "exact", PROCS, race_iters, ncpus, runs, sem, mutex, atomic);
 }
 END_TEST
 
