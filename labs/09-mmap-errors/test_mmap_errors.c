@@ -138,6 +138,14 @@ START_TEST(test_both_type_flags_are_map_shared_validate)
     if (validate_err == 0)
         LAB_SKIP("this kernel defines mmap flag 0x%x: cannot show the refusal", unknown);
     ck_assert_int_eq(validate_err, EOPNOTSUPP);
+    // and the program's row says the same: success, and shared
+    struct lab_result r;
+    lab_run(&r, 10, NULL, "mmap_errors", NULL);
+    ck_assert_msg(r.exited && r.code == 0, "mmap_errors: exit %d: %s", r.code, r.err);
+    char got[160];
+    observed_of(r.out, "both-type-flags", got, sizeof got);
+    ck_assert_str_eq(got, "success success ok");
+    lab_result_free(&r);
     LAB_REPORT("E3", "refuted",
                "neither flag: EINVAL; MAP_SHARED|MAP_PRIVATE (= MAP_SHARED_VALIDATE, "
                "0x%x): success, and a store through it reached the file (pread "
