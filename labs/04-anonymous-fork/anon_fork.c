@@ -100,16 +100,16 @@ int main(int argc, char *argv[])
 {
     lab_init(argc, argv, "[--people] [--private] [--devzero] [--demo] [-v]");
     int use_people = 0, private = 0, verbose = 0, devzero = 0;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--people") == 0)
+    for (const char *opt; (opt = lab_option()) != NULL; ) {
+        if (strcmp(opt, "--people") == 0)
             use_people = 1;
         else if (strcmp(opt, "--private") == 0)
             private = 1;
         else if (strcmp(opt, "--demo") == 0)
             demo = 1;
-        else if (strcmp(argv[i], "--devzero") == 0)
+        else if (strcmp(opt, "--devzero") == 0)
             devzero = 1;
-        else if (strcmp(argv[i], "-v") == 0)
+        else if (strcmp(opt, "-v") == 0)
             verbose = 1;
     }
     lab_end_operands();

@@ -121,16 +121,12 @@ int main(int argc, char *argv[])
 {
     lab_init(argc, argv, USAGE);
     int raw = 0, verbose = 0, gap = 0;
-    int i;
-    for (i = 1; i < argc && argv[i][0] == '-'; i++) {
-        if (strcmp(argv[i], "--") == 0) {
-            i++;
-            break;
-        } else if (strcmp(argv[i], "--raw") == 0) {
+    for (const char *opt; (opt = lab_option()) != NULL; ) {
+        if (strcmp(opt, "--raw") == 0)
             raw = 1;
-        } else if (strcmp(argv[i], "--gap") == 0) {
+        else if (strcmp(opt, "--gap") == 0)
             gap = 1;
-        } else if (strcmp(argv[i], "-v") == 0) {
+        else if (strcmp(opt, "-v") == 0)
             verbose = 1;
     }
     const char *path = lab_operand("FILE");

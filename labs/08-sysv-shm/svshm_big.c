@@ -57,8 +57,7 @@ static const char *try_shmget(size_t size, int extra)
 int main(int argc, char *argv[])
 {
     lab_init(argc, argv, "");
-    if (argc > 1)
-        usage_error("too many arguments");
+    lab_end_operands();
 
     struct sysinfo si;
     if (sysinfo(&si) == -1)

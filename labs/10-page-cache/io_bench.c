@@ -1,6 +1,6 @@
 /* io_bench.c: is reading a file through mmap faster than with read()?
  *
- * Usage: io_bench [-r REPS] [-n READS] FILE [MIB]
+ * Usage: io_bench [-r REPS] [-n READS] NEWFILE [MIB]
  *
  * Sources 002 and 004 say that mapping a file into memory improves I/O
  * efficiency compared with read() and write() (claim F4). This program
@@ -231,35 +231,27 @@ static void cleanup(void)
 
 int main(int argc, char *argv[])
 {
-    lab_init(argc, argv, "[-r REPS] [-n READS] FILE [MIB]");
-    int reps = 5, argi = 1;
+    lab_init(argc, argv, "[-r REPS] [-n READS] NEWFILE [MIB]");
+    int reps = 5;
     nreads = 2048;
-    while (argi < argc && argv[argi][0] == '-' && argv[argi][1] != '\0') {
-        if (strcmp(argv[argi], "-r") == 0 || strcmp(argv[argi], "-n") == 0) {
-            if (argi + 1 >= argc)
-                usage_error("%s needs a value", argv[argi]);
-            if (argv[argi][1] == 'r')
-                reps = (int)parse_long(argv[argi + 1], 1, MAX_REPS, "REPS");
-            else
-                nreads = parse_long(argv[argi + 1], 1, 1000000, "READS");
-            argi += 2;
-        } else {
-            usage_error("unknown option '%s'", argv[argi]);
-        }
+    for (const char *opt; (opt = lab_option()) != NULL; ) {
+        if (strcmp(opt, "-r") == 0)
+            reps = (int)parse_long(lab_optarg, 1, MAX_REPS, "REPS");
+        else if (strcmp(opt, "-n") == 0)
+            nreads = parse_long(lab_optarg, 1, 1000000, "READS");
     }
-    if (argc - argi < 1)
-        usage_error("missing FILE");
-    if (argc - argi > 2)
-        usage_error("too many arguments");
-    long mib = argc - argi == 2 ? parse_long(argv[argi + 1], 1, 4096, "MIB") : 64;
+    const char *file = lab_operand("NEWFILE");
+    const char *mib_arg = lab_next_operand();
+    lab_end_operands();
+    long mib = mib_arg ? parse_long(mib_arg, 1, 4096, "MIB") : 64;
     page = page_size();
     file_len = (size_t)mib << 20;
     npages = (long)(file_len / (size_t)page);
 
-    fd = open(argv[argi], O_RDWR | O_CREAT | O_EXCL, 0600);
+    fd = open(file, O_RDWR | O_CREAT | O_EXCL, 0600);
     if (fd == -1)
-        die(argv[argi]);
-    path = argv[argi];
+        die(file);
+    path = file;
     atexit(cleanup);
 
     /* The file: bytes that vary, written and made clean. */

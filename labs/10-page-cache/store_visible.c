@@ -6,7 +6,8 @@
  * Source 003 says that once a file is mapped, the process works on a memory
  * region "temporarily detached" from the file on the disk, written back
  * only at munmap or msync; a reader may take that to mean that others do
- * not see the stores until then (claim M4b). The program creates NEWFILE ("old old old\n"), then:
+ * not see the stores until then (claim M4b). The program creates NEWFILE
+ * ("old old old\n"), then:
  *
  *  1. maps it MAP_SHARED and stores "NEW" at offset 0; with the mapping
  *     still in place, no msync and no munmap, read() on a second descriptor

@@ -1,7 +1,7 @@
 /* writeback.c: when do the stores made through a shared mapping reach the
  * disk? Not at munmap: they wait in the page cache as dirty pages.
  *
- * Usage: writeback [--demo] FILE [PAGES]
+ * Usage: writeback [--demo] NEWFILE [PAGES]
  *
  * Source 003 (section 2.4 on msync, and conclusion 3 of its example 1) says
  * that what a process changes through a shared mapping is written back to
@@ -110,20 +110,14 @@ static void cleanup(void)
 
 int main(int argc, char *argv[])
 {
-    lab_init(argc, argv, "[--demo] FILE [PAGES]");
-    int demo = 0, argi = 1;
-    if (argi < argc && strcmp(argv[argi], "--demo") == 0) {
-        demo = 1;
-        argi++;
-    }
-    if (argi < argc && argv[argi][0] == '-' && argv[argi][1] != '\0')
-        usage_error("unknown option '%s'", argv[argi]);
-    if (argc - argi < 1)
-        usage_error("missing FILE");
-    if (argc - argi > 2)
-        usage_error("too many arguments");
-    const char *file = argv[argi];
-    npages = argc - argi == 2 ? parse_long(argv[argi + 1], 1, 4096, "PAGES") : 16;
+    lab_init(argc, argv, "[--demo] NEWFILE [PAGES]");
+    int demo = 0;
+    for (const char *opt; (opt = lab_option()) != NULL; )
+        demo = 1;  /* --demo */
+    const char *file = lab_operand("NEWFILE");
+    const char *pages_arg = lab_next_operand();
+    lab_end_operands();
+    npages = pages_arg ? parse_long(pages_arg, 1, 4096, "PAGES") : 16;
     page = page_size();
     size_t len = (size_t)(npages * page);
 
