@@ -16,7 +16,7 @@
  *   LAB_SKIP()       end a test as "skipped", with the reason, when the machine
  *                    cannot run it (no huge pages, no permission): main()
  *                    prints TAP on stdout with "# SKIP reason" on its line;
- *   LAB_REPORT()     record what the machine did for a claim of GUIDE.md, for
+ *   LAB_REPORT()     record what the machine did for a claim of handouts/claims.tsv, for
  *                    the reproduction report.
  */
 #ifndef TESTLIB_H
@@ -146,7 +146,7 @@ void lab_unique_name(char *buf, size_t size, const char *tag);
 const char *lab_name_prefix(void);
 
 /* Skip the current test with a reason (it is reported as skipped, not
- * passed), and record an observation for a claim of GUIDE.md. */
+ * passed), and record an observation for a claim of handouts/claims.tsv. */
 #define LAB_SKIP(...) \
     do { lab_skip_(__func__, __VA_ARGS__); return; } while (0)
 #define LAB_REPORT(claim, verdict, ...) \

@@ -1,7 +1,7 @@
 /* test_file_mapping.c: Check tests for lab 01 (map_file, source 000 ex. 1).
  *
  * Claims: a store through a MAP_SHARED mapping changes exactly that byte of
- * the file (GUIDE.md M1); the mapping stays usable after close(fd); an
+ * the file (claim M1); the mapping stays usable after close(fd); an
  * offset outside the file and an empty file are refused with a clear
  * message, never a SIGBUS; bad input gets one line on stderr.
  */

@@ -4,7 +4,7 @@
  * Usage: cow_view NEWFILE
  *
  * Creates NEWFILE (two pages of '.'), then shows two facts the source texts do
- * not state (GUIDE.md rows M2 and M4):
+ * not state (claims M2 and M4b):
  *
  *  1. A MAP_PRIVATE mapping is not a snapshot. Until this process stores into
  *     a page, that page of the mapping *is* the page-cache page, so a write()

@@ -9,8 +9,9 @@
  * the mapping holds after the store, then what the file holds, read back with
  * pread() on the descriptor, and whether the file changed.
  *
- * FILE is opened read-write, as in the source, to show that the descriptor's
- * permission is not what protects the file: MAP_PRIVATE is.
+ * FILE is opened read-write (the source's open() line is cut off in the
+ * text) to show that the descriptor's permission is not what protects the
+ * file: MAP_PRIVATE is.
  *
  * See also: map_file.c (lab 01); cow_view.c (when a private mapping still
  * sees other writers).

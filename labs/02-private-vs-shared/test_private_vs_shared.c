@@ -1,7 +1,7 @@
 /* test_private_vs_shared.c: Check tests for lab 02 (map_private, cow_view).
  *
  * Claims: a store through a MAP_PRIVATE mapping never reaches the file
- * (GUIDE.md M2); until its first store into a page, a private mapping sees
+ * (claim M2); until its first store into a page, a private mapping sees
  * other writers' write() to that page, and afterwards only to the pages it
  * has not stored into (M2, the surprising half); a store through a
  * MAP_SHARED mapping is seen by pread() on another descriptor before any
@@ -112,7 +112,7 @@ START_TEST(test_shared_store_is_visible_to_pread_before_msync)
     ck_assert_int_eq(munmap(shared, (size_t)page), 0);
     close(fd);
     close(other);
-    LAB_REPORT("M4", "refuted",
+    LAB_REPORT("M4b", "refuted",
                "pread() on another descriptor saw the store ('%c') before any "
                "msync or munmap: one page cache; msync(MS_SYNC) is about the disk",
                seen);

@@ -2,7 +2,7 @@
  *
  * Usage: poll_reader [--demo] [--timeout SECONDS] INFILE
  *
- * Source 000, section 5 (GUIDE.md M3). Two unrelated processes map the same
+ * Source 000, section 5 (claim M3). Two unrelated processes map the same
  * file MAP_SHARED; both mappings point at the same page-cache pages, so a
  * store by one is a change in the other's memory, with no read() or write().
  * This program is process A: it maps INFILE read-only and shared, closes the
@@ -20,8 +20,9 @@
  *
  * Differences from the source: the region is printed with fwrite and its
  * exact length, not as a C string (nothing guarantees a NUL inside the
- * mapping). And the source has a race it never mentions: A can look while B
- * is half-way through its memcpy and print half old, half new bytes. Shared
+ * mapping). And the source's design has a race it never mentions: A can
+ * look while B is half-way through changing the region and print half old,
+ * half new bytes (B's code is not in the text). Shared
  * memory gives no synchronisation, so here B holds an exclusive flock() on
  * the file while it writes; when A sees a change it takes a shared flock(),
  * which waits until B is done, and only then prints the view.

@@ -2,7 +2,7 @@
  *
  * Usage: poll_writer FILE [TEXT]
  *
- * Source 000, section 5 (GUIDE.md M3). Process B maps FILE MAP_SHARED,
+ * Source 000, section 5 (claim M3). Process B maps FILE MAP_SHARED,
  * copies TEXT (default "hello from B") to the start of the region, unmaps
  * and exits. It writes exactly strlen(TEXT) bytes, no NUL, so the file keeps
  * its size and the bytes after TEXT. A process A (poll_reader) that has the

@@ -2,7 +2,7 @@
  * poll_writer, source 000 section 5).
  *
  * Claims: two unrelated processes that map one file MAP_SHARED see each
- * other's stores (GUIDE.md M3): process A, polling its own mapping, sees
+ * other's stores (claim M3): process A, polling its own mapping, sees
  * exactly the bytes process B stored, and neither process writes the file
  * beyond its size. Bad input gets one line on stderr.
  */

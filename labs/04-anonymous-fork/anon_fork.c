@@ -1,8 +1,8 @@
 /* anon_fork.c: parent and child talk through an anonymous shared mapping.
  *
- * Usage: anon_fork [--people] [--private] [--demo] [-v]
+ * Usage: anon_fork [--people] [--private] [--devzero] [--demo] [-v]
  *
- * Source 000, section 6, and source 003, example 2 (GUIDE.md M5). A mapping
+ * Source 000, section 6, and source 003, example 2 (claim M5). A mapping
  * with MAP_SHARED | MAP_ANONYMOUS has no file behind it; made before fork(),
  * it is inherited by the child as the *same* pages, so a store by one
  * process is seen by the other. That is the simplest shared memory between
@@ -16,6 +16,13 @@
  * the first record's age to 100, the parent then reads 100.
  * --private: the same with MAP_PRIVATE | MAP_ANONYMOUS, the contrast: after
  * fork each process has its own copy, so neither sees the other's stores.
+ * --devzero: the region is a mapping of the device /dev/zero instead of
+ * MAP_ANONYMOUS, the form anonymous shared memory took before MAP_ANONYMOUS
+ * existed (source 002: "if you need a buffer initialised to zero, remember
+ * /dev/zero"; claim M12). It starts zero-filled, and mapped MAP_SHARED it
+ * is shared across fork() exactly like MAP_SHARED|MAP_ANONYMOUS: the kernel
+ * gives both the same kind of region (/proc/PID/maps names both
+ * "/dev/zero (deleted)").
  * Last line: the child's exit status, and that no child is left to reap.
  *
  * Order: the parent stores after fork(), as in the sources, then sends the
@@ -35,6 +42,7 @@
 #define _GNU_SOURCE
 #include "lab.h"
 
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 
@@ -90,8 +98,8 @@ static void child(int go_fd, void *region, size_t len, int use_people)
 
 int main(int argc, char *argv[])
 {
-    lab_init(argc, argv, "[--people] [--private] [--demo] [-v]");
-    int use_people = 0, private = 0, verbose = 0;
+    lab_init(argc, argv, "[--people] [--private] [--devzero] [--demo] [-v]");
+    int use_people = 0, private = 0, verbose = 0, devzero = 0;
     for (const char *opt; (opt = lab_option()) != NULL; ) {
         if (strcmp(opt, "--people") == 0)
             use_people = 1;
@@ -99,6 +107,8 @@ int main(int argc, char *argv[])
             private = 1;
         else if (strcmp(opt, "--demo") == 0)
             demo = 1;
+        else if (strcmp(opt, "--devzero") == 0)
+            devzero = 1;
         else if (strcmp(opt, "-v") == 0)
             verbose = 1;
     }
@@ -108,25 +118,53 @@ int main(int argc, char *argv[])
      * it. fd -1 and offset 0: there is no file. */
     size_t len = use_people ? sizeof(people) * RECORDS : BUF_SIZE;
     int share = private ? MAP_PRIVATE : MAP_SHARED;
-    // BEGIN SOLUTION: map an anonymous region before fork
-    //| // TODO 1: map LEN bytes of anonymous memory (no file: fd -1, offset 0),
-    //| // readable and writable, shared or private as SHARE says.
-    //| // On failure: die("mmap").
-    //| void *region = NULL;
-    //| (void)share;
-    //| lab_todo("map an anonymous region with mmap(MAP_ANONYMOUS)");
-    void *region = mmap(NULL, len, PROT_READ | PROT_WRITE,
-                        share | MAP_ANONYMOUS, -1, 0);
-    if (region == MAP_FAILED)
-        die("mmap");
-    // END SOLUTION
-    if (use_people)
-        printf("%s|MAP_ANONYMOUS region of %d people records (%zu bytes), "
-               "then fork\n", private ? "MAP_PRIVATE" : "MAP_SHARED", RECORDS,
-               len);
+    void *region;
+    const char *kind = "MAP_ANONYMOUS";
+    if (devzero) {
+        /* The old way: map the zero device; the descriptor can go at once. */
+        kind = "/dev/zero";
+        // BEGIN SOLUTION: map /dev/zero
+        //| // TODO: open /dev/zero read-write, map LEN bytes of it readable,
+        //| // writable and SHARE (MAP_SHARED or MAP_PRIVATE), close it.
+        //| region = NULL;
+        //| lab_todo("map /dev/zero");
+        int zero = open("/dev/zero", O_RDWR);
+        if (zero == -1)
+            die("/dev/zero");
+        region = mmap(NULL, len, PROT_READ | PROT_WRITE, share, zero, 0);
+        if (region == MAP_FAILED)
+            die("mmap /dev/zero");
+        if (close(zero) == -1)
+            die("close");
+        // END SOLUTION
+    } else {
+        // BEGIN SOLUTION: map an anonymous region before fork
+        //| // TODO 1: map LEN bytes of anonymous memory (no file: fd -1, offset 0),
+        //| // readable and writable, shared or private as SHARE says.
+        //| // On failure: die("mmap").
+        //| region = NULL;
+        //| (void)share;
+        //| lab_todo("map an anonymous region with mmap(MAP_ANONYMOUS)");
+        region = mmap(NULL, len, PROT_READ | PROT_WRITE, share | MAP_ANONYMOUS,
+                      -1, 0);
+        if (region == MAP_FAILED)
+            die("mmap");
+        // END SOLUTION
+    }
+    if (devzero) {
+        size_t nonzero = 0;
+        for (size_t i = 0; i < len; i++)
+            nonzero += ((unsigned char *)region)[i] != 0;
+        printf("%s mapping of /dev/zero, %zu bytes: %zu non-zero bytes before "
+               "any store, then fork\n", private ? "MAP_PRIVATE" : "MAP_SHARED",
+               len, nonzero);
+    } else if (use_people)
+        printf("%s|%s region of %d people records (%zu bytes), "
+               "then fork\n", private ? "MAP_PRIVATE" : "MAP_SHARED", kind,
+               RECORDS, len);
     else
-        printf("%s|MAP_ANONYMOUS region of %zu bytes, then fork\n",
-               private ? "MAP_PRIVATE" : "MAP_SHARED", len);
+        printf("%s|%s region of %zu bytes, then fork\n",
+               private ? "MAP_PRIVATE" : "MAP_SHARED", kind, len);
     fflush(stdout);  /* or the child would print this line a second time */
 
     // BEGIN SOLUTION: a pipe for the token, then fork

@@ -1,6 +1,6 @@
 /* bus_segv.c: past the file's last page is SIGBUS, past the mapping is SIGSEGV.
  *
- * Usage: bus_segv [--raw] [-v] FILE
+ * Usage: bus_segv [--raw] [--gap] [-v] FILE
  *
  * Source 000, section 7. FILE must exist and be smaller than one page. The
  * program maps it as two pages (MAP_SHARED) and stores into four places:
@@ -41,6 +41,11 @@
  * silently replaces whatever is mapped in its range, is safe here because
  * the range is our own reservation.
  *
+ * --gap: the case source 000 describes, nothing at all after the mapping.
+ * Just before store 4 the program unmaps the guard page, leaving a one-page
+ * hole, checks with mincore() that nothing is mapped there (ENOMEM), and
+ * stores: SIGSEGV with si_code SEGV_MAPERR (no mapping at that address).
+ *
  * Differences from the source: the source's first store kills it, so its
  * second store (the SIGSEGV) never runs; catching the faults shows both.
  * The in-file store writes back the byte already there, so FILE is left as
@@ -58,7 +63,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
-#define USAGE "[--raw] [-v] FILE"
+#define USAGE "[--raw] [--gap] [-v] FILE"
 
 /* ---- the store that may fault -------------------------------------------- */
 
@@ -79,10 +84,12 @@ static int store(volatile char *p, char value)
 int main(int argc, char *argv[])
 {
     lab_init(argc, argv, USAGE);
-    int raw = 0, verbose = 0;
+    int raw = 0, verbose = 0, gap = 0;
     for (const char *opt; (opt = lab_option()) != NULL; ) {
         if (strcmp(opt, "--raw") == 0)
             raw = 1;
+        else if (strcmp(opt, "--gap") == 0)
+            gap = 1;
         else if (strcmp(opt, "-v") == 0)
             verbose = 1;
     }
@@ -133,7 +140,7 @@ int main(int argc, char *argv[])
         fprintf(stderr, "%s: mapping at %p, guard page at %p\n", lab_prog,
                 (void *)map, (void *)(map + len));
     printf("mapped 2 pages (%zu bytes) of %s, MAP_SHARED, then a PROT_NONE "
-           "guard page\n", len, path);
+           "guard page%s\n", len, path, gap ? " (unmapped before store 4)" : "");
 
     /* The four stores, from the file's last byte to past the mapping. */
     long last = (long)size - 1;
@@ -145,12 +152,27 @@ int main(int argc, char *argv[])
         {last, map[last], "page 1, the file's last byte, stored unchanged"},
         {page - 1, '9', "page 1, past end-of-file but in the file's last page"},
         {page, '9', "page 2, inside the mapping, past the file's last page"},
-        {2 * page, '9', "page 3, past the mapping: the guard page"},
+        {2 * page, '9', gap ? "page 3, past the mapping: an unmapped gap"
+                            : "page 3, past the mapping: the guard page"},
     };
     if (!raw)
         catch_faults();
     for (size_t s = 0; s < sizeof steps / sizeof steps[0]; s++) {
         printf("store at offset %ld (%s)\n", steps[s].offset, steps[s].where);
+        if (gap && s == 3) {
+            // BEGIN SOLUTION: leave a hole after the mapping
+            //| // TODO (--gap only): unmap the guard page at MAP + LEN, so that nothing is
+            //| // mapped after the file's mapping.
+            //| lab_todo("unmap the guard page");
+            if (munmap(map + len, (size_t)page) == -1)
+                die("munmap (guard page)");
+            // END SOLUTION
+            /* Nothing may have taken the hole: mincore fails with ENOMEM on
+             * an address with no mapping. */
+            unsigned char vec;
+            if (mincore(map + len, (size_t)page, &vec) == 0 || errno != ENOMEM)
+                fail(EXIT_FAILURE, "gap", "something is mapped after the mapping");
+        }
         int sig = store(map + steps[s].offset, steps[s].value);
         if (sig == 0) {
             printf("  ok\n");

@@ -46,8 +46,9 @@
  * here because the range is our own reservation.
  *
  * Differences from the source: OUTFILE is sized with ftruncate instead of
- * lseek + write of one byte (same size), with mode 0644 instead of 00777 (a
- * data file needs no execute bits); like the source it is truncated if it
+ * lseek to 2*PAGE-100 (the one-byte write that must follow is not in the
+ * text; the size it states, 2*PAGE-99, implies it), with mode 0644
+ * instead of 00777 (a data file needs no execute bits); like the source it is truncated if it
  * exists and left behind afterwards for `ls -l`. Stdout is line-buffered:
  * when the signal kills the process (--raw), what was printed before the
  * fault is not lost in a stdio buffer even when stdout is a pipe or a file.

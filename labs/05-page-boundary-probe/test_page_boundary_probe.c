@@ -3,7 +3,7 @@
  * Claims: with a file of 2*PAGE-99 bytes mapped as 3 pages, version 1
  * (offset 0) gets SIGBUS entering page 3 and version 2 (offset one page)
  * entering page 2, with si_code BUS_ADRERR, and every store before that
- * boundary succeeds (GUIDE.md M9); inside the mapping but past the file's
+ * boundary succeeds (claim M9); inside the mapping but past the file's
  * last page is SIGBUS, past the mapping is SIGSEGV, on a disk file and on a
  * /dev/shm object alike, while an anonymous mapping has no file end and no
  * SIGBUS (M10); an mmap offset that is not a page multiple is EINVAL (M11).
@@ -239,6 +239,35 @@ START_TEST(test_bus_segv_gives_sigbus_then_sigsegv)
                "offset %ld -> SIGBUS BUS_ADRERR; at %ld (PROT_NONE guard page "
                "after the mapping) -> SIGSEGV SEGV_ACCERR; file unchanged",
                len, page, page, 2 * page);
+    lab_result_free(&r);
+}
+END_TEST
+
+
+// with nothing mapped after the mapping, is the store past it SEGV_MAPERR?
+START_TEST(test_bus_segv_gap_gives_segv_maperr)
+{
+    static const char text[] = "hello, mmap";
+    long page = lab_page();
+    lab_write_file("small.txt", text, sizeof text - 1);
+    struct lab_result r;
+    lab_run(&r, 10, NULL, "bus_segv", "--gap", "small.txt", NULL);
+    ck_assert_msg(r.exited && r.code == 0, "bus_segv --gap failed: %s", r.err);
+    // page 2 is still SIGBUS
+    ASSERT_LINE(r.out, "  caught SIGBUS (BUS_ADRERR) at page 2, byte offset %ld "
+                "from the mapping's start", page);
+    // past the mapping, where nothing is mapped at all: SIGSEGV, SEGV_MAPERR
+    ASSERT_LINE(r.out, "store at offset %ld (page 3, past the mapping: an unmapped "
+                "gap)\n  caught SIGSEGV (SEGV_MAPERR) at page 3, byte offset %ld "
+                "from the mapping's start", 2 * page, 2 * page);
+    char *after = lab_read_file("small.txt", NULL);
+    ck_assert_str_eq(after, text);
+    free(after);
+    LAB_REPORT("M10", "confirmed",
+               "bus_segv --gap, the page after the mapping unmapped (mincore: "
+               "ENOMEM): store at offset %ld -> SIGSEGV SEGV_MAPERR, as source "
+               "000 section 7 describes; with a PROT_NONE page there instead, "
+               "SEGV_ACCERR", 2 * page);
     lab_result_free(&r);
 }
 END_TEST
@@ -528,6 +557,7 @@ Suite *lab_suite(void)
     tcase_add_test(tc, test_file_covering_the_mapping_faults_only_past_it);
     tcase_add_test(tc, test_bus_segv_gives_sigbus_then_sigsegv);
     tcase_add_test(tc, test_bus_segv_raw_is_killed_by_sigbus);
+    tcase_add_test(tc, test_bus_segv_gap_gives_segv_maperr);
     tcase_add_test(tc, test_unaligned_offset_is_einval);
 
     tc = lab_tcase(s, "faults", 10);

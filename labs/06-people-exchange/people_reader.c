@@ -2,7 +2,7 @@
  *
  * Usage: people_reader INFILE
  *
- * Source 003, example 1, map_normalfile2 (GUIDE.md M6, M7). The program maps
+ * Source 003, example 1, map_normalfile2 (claims M6, M7). The program maps
  * 10 `people` records of INFILE MAP_SHARED and prints "name: %s age %d;" for
  * each. Run while people_writer holds its mapping, it prints all 10 records
  * the writer stored, although the file has room for 5: both mappings share

@@ -2,7 +2,7 @@
  *
  * Usage: people_writer [--sync] [--demo] OUTFILE
  *
- * Source 003, example 1, map_normalfile1 (GUIDE.md M6, M7, M8). The program
+ * Source 003, example 1, map_normalfile1 (claims M6, M7, M8). The program
  * creates OUTFILE (or truncates it) and sizes it for 5 `people` records, but
  * maps room for 10 and fills all 10: names "b" to "k", ages 20 to 29. It
  * prints "initialize over" and holds the mapping, so that people_reader can

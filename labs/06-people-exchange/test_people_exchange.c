@@ -2,7 +2,7 @@
  * people_reader, source 003 example 1, map_normalfile1/2).
  *
  * Claims: a reader that maps the file while the writer holds its mapping
- * sees all 10 records although the file has room for 5 (GUIDE.md M6); what
+ * sees all 10 records although the file has room for 5 (claim M6); what
  * a reader sees after the writer unmapped depends on write-back and on the
  * file system (M7: measured here, on the test's own file system); a mapping
  * never changes the file's size (M8). Bad input gets one line on stderr.

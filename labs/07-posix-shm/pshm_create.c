@@ -12,8 +12,8 @@
  * Output: what was done, the mode the object got (and the mode and umask
  * that produced it), and the size before and after ftruncate.
  *
- * Differences from the source: the source's listing 54-1 always passes the
- * flags straight through; here, without -x, the program first tries
+ * Differences from the source: the text describes shm_open's flags but
+ * includes no program; here, without -x, the program first tries
  * O_CREAT|O_EXCL and falls back to opening the existing object, so it can
  * say which of the two happened. NAME must be a portable POSIX name
  * ("/" followed by 1..NAME_MAX characters, none of them '/'): glibc would

@@ -2,7 +2,7 @@
  *
  * Usage: pshm_read [-v] NAME
  *
- * Source 001, sections 54.1-54.2 (listing 54-3). The object is opened
+ * Source 001, sections 54.1-54.2. The object is opened
  * read-only, its size taken with fstat(), and it is mapped MAP_SHARED,
  * PROT_READ. The program prints the object's bytes up to the first NUL (or
  * all of them if there is none) and a newline. Run it after the writer has
@@ -11,9 +11,9 @@
  *
  * -v: on stderr, how many bytes were printed and the object's size.
  *
- * Differences from the source: listing 54-3 writes all st_size bytes, NULs
- * included; stopping at the first NUL makes the output a clean line when a
- * short string sits in a larger object. An empty object is not mapped
+ * Differences from the source: the text includes no reader. Stopping at
+ * the first NUL makes the output a clean line when a short string sits in
+ * a larger object. An empty object is not mapped
  * (mmap of length 0 is EINVAL): it reads as an empty string.
  *
  * See also: pshm_write.c (the writer), pshm_unlink.c.

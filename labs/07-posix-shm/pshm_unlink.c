@@ -2,7 +2,9 @@
  *
  * Usage: pshm_unlink NAME
  *
- * Source 001, section 54.4 (listing 54-4). shm_unlink() removes the name at
+ * Source 001, section 54.4 (it names a listing 54-4 that removes the object
+ * named on its command line; the listing itself is not in the text).
+ * shm_unlink() removes the name at
  * once: a later shm_open() of NAME fails with ENOENT and the entry leaves
  * /dev/shm. Processes that still map the object keep using it; its memory
  * is freed when the last of them unmaps (see pshm_hold).

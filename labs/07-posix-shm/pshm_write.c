@@ -2,7 +2,7 @@
  *
  * Usage: pshm_write NAME TEXT
  *
- * Source 001, sections 54.1-54.2 (listing 54-2). The object is opened with
+ * Source 001, sections 54.1-54.2. The object is opened with
  * shm_open(), mapped MAP_SHARED, and the descriptor closed at once: the
  * mapping keeps the object in use. TEXT is copied to offset 0, followed by
  * a NUL byte when there is room. Then the program exits: the bytes stay in
@@ -12,10 +12,9 @@
  * mmap can read it: the string is the object's bytes up to the first NUL,
  * or all of them if there is no NUL. There is no header or length field.
  *
- * Differences from the source: listing 54-2 resizes the object to the
- * text's length with ftruncate; here the size is left alone (resizing is
- * pshm_resize's job) and a text longer than the object is refused, so one
- * program does one thing.
+ * Differences from the source: the text includes no writer. The size is
+ * left alone (resizing is pshm_resize's job) and a text longer than the
+ * object is refused, so one program does one thing.
  *
  * See also: pshm_read.c (the reader), pshm_create.c, pshm_resize.c.
  */

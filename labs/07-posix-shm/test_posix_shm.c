@@ -1,6 +1,6 @@
 /* test_posix_shm.c: Check tests for lab 07 (POSIX shared memory, source 001).
  *
- * Claims (GUIDE.md): P1 a new object has size 0, ftruncate sets it and
+ * Claims (rows of handouts/claims.tsv): P1 a new object has size 0, ftruncate sets it and
  * zero-fills growth, O_CREAT|O_EXCL on an existing name is EEXIST, the
  * descriptor has FD_CLOEXEC; P2 objects live in tmpfs at /dev/shm and
  * outlive their writer until shm_unlink; P3 shm_unlink leaves existing

@@ -2,7 +2,8 @@
  *
  * Usage: svshm_create [-x] [-m MODE] [-v] SIZE [PATH PROJ]
  *
- * Sources 002 and 004 (shmget, step 1), and source 001 section 54.5. A
+ * Source 002 (shmget, step 1 of the four it lists), and source 001
+ * section 54.5 (keys and identifiers instead of names and descriptors). A
  * System V segment is named by a key, not by a file name: either
  * IPC_PRIVATE (always a new segment; share its identifier with others) or a
  * key made by ftok(PATH, PROJ) from an existing file and a project number.
@@ -17,9 +18,10 @@
  * keep it (id=$(svshm_create 100)); it varies from run to run, so graded
  * runs never print it. -v: the key on stderr.
  *
- * Differences from the sources: their examples hard-code a key such as
- * 1234, which collides between users and between parallel runs; here the
- * key is IPC_PRIVATE or comes from ftok on a file the caller owns.
+ * Differences from the sources: they show no System V program (source
+ * 002's example is missing from its text). A key written as a constant,
+ * as many examples do, collides between users and between parallel runs;
+ * here the key is IPC_PRIVATE or comes from ftok on a file the caller owns.
  *
  * See also: svshm_write.c, svshm_read.c, svshm_stat.c, svshm_rm.c;
  * pshm_create.c (lab 07), the POSIX equivalent.

@@ -2,7 +2,8 @@
  *
  * Usage: svshm_hold SHMID TEXT -- COMMAND [ARG...]
  *
- * Sources 002 and 004 (shmat, shmdt, shmctl IPC_RMID). The program attaches
+ * Source 002 (shmat, shmdt, and shmctl to deallocate: steps 2 to 4 of the
+ * four it lists). The program attaches
  * the segment, prints its string and nattch, then runs COMMAND and waits
  * for it: typically "svshm_rm SHMID" or "ipcrm -m SHMID". After the
  * command, it shows that the segment is still usable through its
@@ -15,8 +16,9 @@
  * command nattch is 1: this program's. The parent waits for the child; no
  * sleep orders anything.
  *
- * Differences from the sources: they remove the segment only after
- * detaching; this program shows what IPC_RMID does while attached.
+ * Differences from the sources: source 002 lists the removal (step 4)
+ * after the detach (step 3); this program shows what IPC_RMID does while
+ * still attached.
  *
  * See also: svshm_rm.c, pshm_hold.c (lab 07: shm_unlink while mapped).
  */

@@ -2,13 +2,15 @@
  *
  * Usage: svshm_read SHMID
  *
- * Sources 002 and 004 (shmat with SHM_RDONLY, shmdt). Prints the segment's
+ * Source 002 (shmat and shmdt, steps 2 and 3 of the four it lists; the
+ * read-only attachment, SHM_RDONLY, is this program's choice, not the
+ * source's). Prints the segment's
  * bytes up to the first NUL (or all of them) and a newline. Run it after
  * the writer has exited: the segment still holds the data.
  *
- * Differences from the sources: their reader prints the region with
- * printf("%s"), which runs past the end if there is no NUL; this one stops
- * at the segment's size.
+ * Differences from the sources: they show no reader (source 002's example
+ * is missing from its text). This one stops at the segment's size even
+ * when there is no NUL in it.
  *
  * See also: svshm_write.c, pshm_read.c (lab 07).
  */

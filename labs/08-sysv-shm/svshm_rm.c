@@ -2,7 +2,8 @@
  *
  * Usage: svshm_rm SHMID
  *
- * Sources 002 and 004 (shmctl, step 4). IPC_RMID removes a segment nobody
+ * Source 002 (shmctl, step 4 of the four it lists: deallocate) and source
+ * 001 section 54.5 (the ipcrm command). IPC_RMID removes a segment nobody
  * has attached at once. If processes are attached, it only marks the
  * segment for deletion: they keep using it, no new key lookup finds it, and
  * it goes away at the last shmdt (or exit). `ipcrm -m SHMID` does the same

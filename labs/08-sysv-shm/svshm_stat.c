@@ -2,7 +2,8 @@
  *
  * Usage: svshm_stat [-v] SHMID
  *
- * Sources 002 and 004 (shmctl). A System V segment has no file descriptor,
+ * Source 002 (shmctl, "to get information or control the region") and
+ * source 001 section 54.5 (System V needs its own calls). A System V segment has no file descriptor,
  * so fstat() cannot describe it: its own call, shmctl(IPC_STAT), fills a
  * struct shmid_ds with the size, the permissions, the number of attached
  * processes (nattch) and the creator. After IPC_RMID, while processes are
@@ -14,8 +15,8 @@
  * creator and of the last process that attached or detached, and the
  * numeric uid, on stderr (they vary from run to run).
  *
- * Differences from the sources: they call shmctl only to remove; this
- * program shows the rest of what it gives.
+ * Differences from the sources: they do not say what shmctl's information
+ * is; this program prints it.
  *
  * See also: pshm_stat.c (lab 07), the POSIX equivalent with fstat.
  */

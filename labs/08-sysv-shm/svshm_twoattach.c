@@ -2,7 +2,8 @@
  *
  * Usage: svshm_twoattach [-v] SHMID
  *
- * Sources 002 and 004 (shmat), and source 001 section 54.5 point 4. Each
+ * Source 002 (shmat places "one or more processes or threads" in the
+ * segment), and source 001 section 54.5, common point 4. Each
  * shmat() call gives a new attachment at an address the kernel picks, so
  * one process attaching twice sees the same bytes at two addresses, and
  * nattch counts both. (Between processes the addresses may differ too:
@@ -13,7 +14,8 @@
  * through the other, nattch with both attached and after each shmdt.
  * -v: the two addresses on stderr (they vary from run to run).
  *
- * Differences from the sources: they attach once per process.
+ * Differences from the sources: they show no program; none attaches one
+ * segment twice in one process.
  *
  * See also: pshm_twomaps.c (lab 07).
  */

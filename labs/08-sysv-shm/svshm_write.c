@@ -2,7 +2,7 @@
  *
  * Usage: svshm_write SHMID TEXT
  *
- * Sources 002 and 004 (shmat, step 2). shmat() places the segment in this
+ * Source 002 (shmat, step 2 of the four it lists). shmat() places the segment in this
  * process's address space; TEXT is copied to its start, with a NUL after it
  * when there is room; shmdt() detaches it. The segment keeps the bytes
  * after this process exits: it lives until IPC_RMID (or ipcrm), not as long
@@ -11,8 +11,9 @@
  * The format is the same as lab 07's: the string is the segment's bytes up
  * to the first NUL, or all of them. No header, no length field.
  *
- * Differences from the sources: their example writes with no size check; a
- * text longer than the segment is refused here (the segment cannot grow).
+ * Differences from the sources: they show no program (source 002's example
+ * is missing from its text). A text longer than the segment is refused here
+ * (the segment cannot grow).
  *
  * See also: svshm_read.c, svshm_create.c.
  */

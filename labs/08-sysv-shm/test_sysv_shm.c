@@ -1,7 +1,8 @@
-/* test_sysv_shm.c: Check tests for lab 08 (System V shared memory, sources
- * 002 and 004, compared with source 001's POSIX objects).
+/* test_sysv_shm.c: Check tests for lab 08 (System V shared memory, source
+ * 002, compared with source 001's POSIX objects).
  *
- * Claims (GUIDE.md): S1 a segment made by shmget outlives its creator, is
+ * Claims (rows of handouts/claims.tsv): S2 a segment larger than memory and
+ * swap is refused (ENOMEM) unless SHM_NORESERVE waives the accounting; S1 a segment made by shmget outlives its creator, is
  * listed by `ipcs -m` with its size and mode, is removed by IPC_RMID or
  * `ipcrm`; IPC_RMID while attached only marks it, and it goes at the last
  * detach; two shmat calls in one process give two addresses for the same
@@ -28,6 +29,7 @@
 #include <sys/ipc.h>
 #include <sys/mman.h>
 #include <sys/shm.h>
+#include <sys/sysinfo.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -368,6 +370,54 @@ START_TEST(test_two_attachments_two_addresses_same_bytes)
 }
 END_TEST
 
+// can a segment be larger than main memory (and swap)?
+START_TEST(test_segment_larger_than_memory_depends_on_reservation)
+{
+    int policy = -1;
+    FILE *f = fopen("/proc/sys/vm/overcommit_memory", "r");
+    if (f != NULL) {
+        if (fscanf(f, "%d", &policy) != 1)
+            policy = -1;
+        fclose(f);
+    }
+    if (policy != 0)
+        LAB_SKIP("vm.overcommit_memory is %d, not the default 0", policy);
+    struct sysinfo si;
+    ck_assert_int_eq(sysinfo(&si), 0);
+    unsigned long long size = (unsigned long long)si.totalram * si.mem_unit +
+                              (unsigned long long)si.totalswap * si.mem_unit +
+                              (1ULL << 30);
+    // asked directly: refused, as the accounting cannot promise that much
+    errno = 0;
+    int id = shmget(IPC_PRIVATE, (size_t)size, IPC_CREAT | 0600);
+    int plain_err = errno;
+    if (id != -1)
+        shmctl(id, IPC_RMID, NULL);
+    ck_assert_int_eq(id, -1);
+    ck_assert_int_eq(plain_err, ENOMEM);
+    // with SHM_NORESERVE nothing is promised and the segment is made
+    id = shmget(IPC_PRIVATE, (size_t)size, IPC_CREAT | 0600 | SHM_NORESERVE);
+    ck_assert_int_ne(id, -1);
+    struct shmid_ds ds;
+    ck_assert_int_eq(shmctl(id, IPC_STAT, &ds), 0);
+    // and it has the size asked for, more than memory and swap
+    ck_assert(ds.shm_segsz == (size_t)size);
+    ck_assert_int_eq(shmctl(id, IPC_RMID, NULL), 0);
+    // the program says the same
+    struct lab_result r;
+    lab_run(&r, 10, NULL, "svshm_big", NULL);
+    ck_assert_msg(r.exited && r.code == 0, "svshm_big: exit %d: %s", r.code, r.err);
+    ck_assert_ptr_nonnull(strstr(r.out, "shmget(IPC_PRIVATE, that size): ENOMEM\n"));
+    ck_assert_ptr_nonnull(strstr(r.out, "shmget(IPC_PRIVATE, that size, SHM_NORESERVE): success\n"));
+    lab_result_free(&r);
+    LAB_REPORT("S2", "depends",
+               "shmget of memory + swap + 1 GiB (%llu MiB): ENOMEM; with "
+               "SHM_NORESERVE the segment was created with that size (removed "
+               "unattached): the overcommit policy (vm.overcommit_memory = 0 "
+               "here) decides, not where the segment lives", size >> 20);
+}
+END_TEST
+
 // does every kind of bad input get one clear line and the right status?
 START_TEST(test_bad_input)
 {
@@ -392,6 +442,7 @@ START_TEST(test_bad_input)
     lab_expect_error(2, "SHMID", "svshm_stat", "abc", NULL);
     lab_expect_error(2, "too many", "svshm_read", "1", "2", NULL);
     lab_expect_error(2, "--", "svshm_hold", "1", "t", "true", NULL);
+    lab_expect_error(2, "too many", "svshm_big", "1", NULL);
 
     // a segment that does not exist (a removed one): EINVAL, exit 1
     int id = CREATE("10");
@@ -460,6 +511,8 @@ Suite *lab_suite(void)
     tcase_add_test(tc, test_size_is_fixed_unlike_posix_and_file_mappings);
     tc = lab_tcase(s, "addresses", 10);
     tcase_add_test(tc, test_two_attachments_two_addresses_same_bytes);
+    tc = lab_tcase(s, "bigger-than-memory", 10);
+    tcase_add_test(tc, test_segment_larger_than_memory_depends_on_reservation);
     tc = lab_tcase(s, "refusals", 20);
     tcase_add_test(tc, test_bad_input);
     tc = lab_tcase(s, "leftovers", 10);

@@ -3,7 +3,7 @@
  * Usage: mmap_errors [-v] [--hugetlb]
  *
  * Sources 002 and 004 list the errno values mmap() can set and the signals a
- * mapping can raise (GUIDE.md row E1). This program makes each failure that
+ * mapping can raise (claim E1). This program makes each failure that
  * today's kernel can still produce happen, once, and prints a table: the
  * case, the call, the errno (or signal) the sources lead us to expect, what
  * the kernel really answered, and a verdict:
@@ -20,6 +20,21 @@
  * mkstemp and unlinked at once (the descriptors keep it alive), so nothing is
  * left behind even if the program is killed. Exit status: 0 if every row is
  * ok or n/r, 1 otherwise.
+ *
+ * Two rows test what sources 000 and 003 say about the flags and source
+ * 002 about the number of mappings (claims E3 and E2):
+ *
+ *     both-type-flags  MAP_SHARED|MAP_PRIVATE together. The sources say one
+ *                      of the two must be chosen; on Linux the two bits
+ *                      together are MAP_SHARED_VALIDATE (since 4.15), which
+ *                      gives a shared mapping (the row checks that a store
+ *                      through it reaches the file) and refuses unknown
+ *                      flags with EOPNOTSUPP instead of ignoring them.
+ *     map-count-limit  a child maps one page at a time, alternating the
+ *                      protection so that no two neighbours merge, until
+ *                      mmap fails: ENOMEM once the process has
+ *                      vm.max_map_count mappings. How many it made goes to
+ *                      stderr ("map-count-limit: N mappings ...").
  *
  * --hugetlb runs only the MAP_HUGETLB row, which depends on the machine:
  * mmap(MAP_HUGETLB) needs huge pages reserved in advance (vm.nr_hugepages).
@@ -153,6 +168,79 @@ static const char *memlock_over_limit(void)
     return answer;
 }
 
+/* ---- ENOMEM: more mappings than vm.max_map_count ------------------------ */
+
+/* A number from a /proc/sys file, or -1. */
+static long proc_number(const char *file)
+{
+    FILE *f = fopen(file, "r");
+    long value = -1;
+    if (f == NULL)
+        return -1;
+    if (fscanf(f, "%ld", &value) != 1)
+        value = -1;
+    fclose(f);
+    return value;
+}
+
+/* Above this the limit is not worth reaching (seconds, gigabytes of page
+ * tables): the row says so instead. The default is 65530. */
+#define MAP_COUNT_CAP 1000000L
+
+/* In a child, so that this process keeps its address space: map one page at
+ * a time until mmap fails. Returns the errno name (or "success" if the cap
+ * was reached first) and stores the number of mappings made in *made. */
+static const char *map_count_limit(long *made)
+{
+    int pfd[2];
+    if (pipe(pfd) == -1)
+        die("pipe");
+    pid_t pid = fork();
+    if (pid == -1)
+        die("fork");
+    if (pid == 0) {
+        long n = 0;
+        int err = 0;
+        // BEGIN SOLUTION: map pages until the kernel refuses
+        //| // TODO: map one anonymous private page at a time, alternating
+        //| // PROT_READ and PROT_READ|PROT_WRITE so that neighbours do not
+        //| // merge into one mapping, until mmap fails (keep its errno in ERR)
+        //| // or MAP_COUNT_CAP pages are mapped; count them in N.
+        //| lab_todo("map pages until mmap fails");
+        while (n < MAP_COUNT_CAP) {
+            int prot = n % 2 ? PROT_READ : PROT_READ | PROT_WRITE;
+            if (mmap(NULL, (size_t)page, prot, MAP_PRIVATE | MAP_ANONYMOUS,
+                     -1, 0) == MAP_FAILED) {
+                err = errno;
+                break;
+            }
+            n++;
+        }
+        // END SOLUTION
+        char msg[64];
+        int len = snprintf(msg, sizeof msg, "%ld %s", n,
+                           err ? errno_name(err) : "success");
+        if (write(pfd[1], msg, (size_t)len + 1) == -1)
+            die_child("write");
+        _exit(0);  /* the mappings go with the child */
+    }
+    close(pfd[1]);
+    static char answer[64];
+    ssize_t n = read(pfd[0], answer, sizeof answer - 1);
+    close(pfd[0]);
+    int status;
+    if (waitpid(pid, &status, 0) == -1)
+        die("waitpid");
+    if (n <= 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        return "child failed";
+    answer[n] = '\0';
+    char *space = strchr(answer, ' ');
+    if (space == NULL)
+        return "child failed";
+    *made = strtol(answer, NULL, 10);
+    return space + 1;
+}
+
 /* ---- MAP_HUGETLB --------------------------------------------------------- */
 
 /* A number from /proc/meminfo ("HugePages_Free"), or -1 if absent. */
@@ -268,6 +356,27 @@ int main(int argc, char *argv[])
         try_mmap(NULL, len, PROT_READ, 0, rw, 0));
     // END SOLUTION
 
+    /* Both type flags: the sources say one of them; Linux reads the pair as
+     * MAP_SHARED_VALIDATE. Is the mapping shared? A store through it must
+     * be what pread() then finds in the file. */
+    const char *both = "success";
+    char *mb = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_PRIVATE, rw, 0);
+    if (mb == MAP_FAILED) {
+        both = errno_name(errno);
+    } else {
+        char seen = 0;
+        mb[0] = 'B';
+        if (pread(rw, &seen, 1, 0) != 1)
+            die("pread");
+        if (seen != 'B')
+            both = "success, not shared";
+        mb[0] = '\0';
+        if (munmap(mb, len) == -1)
+            die("munmap");
+    }
+    row("both-type-flags", "mmap(MAP_SHARED|MAP_PRIVATE), store, pread", "success",
+        both);
+
     /* MAP_FIXED at an address one byte past a page boundary; the address is
      * inside a region we own, so nothing of ours could be replaced. */
     char *reserve = mmap(NULL, 2 * len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -350,6 +459,22 @@ int main(int argc, char *argv[])
     /* EAGAIN: more locked memory than RLIMIT_MEMLOCK allows. */
     row("memlock-limit", "mmap(2 pages, MAP_LOCKED), limit 1 page", "EAGAIN",
         memlock_over_limit());
+
+    /* ENOMEM: one mapping more than vm.max_map_count allows. */
+    long max_maps = proc_number("/proc/sys/vm/max_map_count"), made = 0;
+    int map_count_nr = max_maps < 0 || max_maps > MAP_COUNT_CAP;
+    if (map_count_nr) {
+        printf("%-18s %-46s %-20s %-20s %s\n", "map-count-limit",
+               "mmap one page at a time until it fails", "ENOMEM", "not tried", "n/r");
+        fprintf(stderr, "%s: n/r map-count-limit: vm.max_map_count is %ld, over "
+                "%ld: too many mappings to make here\n", lab_prog, max_maps,
+                MAP_COUNT_CAP);
+    } else {
+        row("map-count-limit", "mmap one page at a time until it fails", "ENOMEM",
+            map_count_limit(&made));
+        fprintf(stderr, "%s: map-count-limit: %ld mappings made before mmap "
+                "failed (vm.max_map_count = %ld)\n", lab_prog, made, max_maps);
+    }
 
     /* ETXTBSY: MAP_DENYWRITE on a file open for writing. */
     const char *denywrite = try_mmap(NULL, len, PROT_READ,

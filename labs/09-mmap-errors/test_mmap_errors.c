@@ -1,9 +1,11 @@
 /* test_mmap_errors.c: Check tests for lab 09 (mmap_errors, sources 002, 004).
  *
- * Claim E1 of GUIDE.md: each failure the sources list comes with the errno
+ * Claim E1 (handouts/claims.tsv): each failure the sources list comes with the errno
  * they name, or the signal with its si_code; MAP_PRIVATE on an O_RDONLY
  * descriptor is allowed; MAP_DENYWRITE no longer gives ETXTBSY; MAP_HUGETLB
- * gives ENOMEM when no huge pages are reserved. The tests ask the kernel
+ * gives ENOMEM when no huge pages are reserved. E2: mmap fails with ENOMEM
+ * at vm.max_map_count mappings. E3: MAP_SHARED|MAP_PRIVATE is not refused:
+ * it is MAP_SHARED_VALIDATE, a shared mapping. The tests ask the kernel
  * directly (one table, one call each) and also check what the program prints.
  */
 #define _GNU_SOURCE
@@ -52,6 +54,7 @@ START_TEST(test_catalogue_rows_are_as_expected)
         {"zero-length", "EINVAL EINVAL ok"},
         {"unaligned-offset", "EINVAL EINVAL ok"},
         {"no-type-flag", "EINVAL EINVAL ok"},
+        {"both-type-flags", "success success ok"},
         {"fixed-unaligned", "EINVAL EINVAL ok"},
         {"absurd-length", "ENOMEM ENOMEM ok"},
         {"rdonly-shared-rw", "EACCES EACCES ok"},
@@ -92,6 +95,101 @@ START_TEST(test_catalogue_rows_are_as_expected)
                "EAGAIN; MAP_DENYWRITE -> success (ETXTBSY not reproducible); "
                "SEGV_ACCERR, SEGV_MAPERR, BUS_ADRERR as listed",
                sizeof rows / sizeof rows[0], (int)geteuid());
+    lab_result_free(&r);
+}
+END_TEST
+
+// are MAP_SHARED and MAP_PRIVATE together refused, as "choose one" implies?
+START_TEST(test_both_type_flags_are_map_shared_validate)
+{
+    long page = lab_page();
+    // the two bits together are the flag MAP_SHARED_VALIDATE
+    ck_assert_int_eq(MAP_SHARED | MAP_PRIVATE, MAP_SHARED_VALIDATE);
+    lab_write_file("f", "abcd", 4);
+    int fd = open("f", O_RDWR);
+    ck_assert_int_ne(fd, -1);
+    // neither: EINVAL
+    errno = 0;
+    ck_assert_ptr_eq(mmap(NULL, (size_t)page, PROT_READ, 0, fd, 0), MAP_FAILED);
+    ck_assert_int_eq(errno, EINVAL);
+    // both: a mapping, and a shared one: a store reaches the file
+    char *p = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE,
+                   MAP_SHARED | MAP_PRIVATE, fd, 0);
+    ck_assert_ptr_ne(p, MAP_FAILED);
+    p[1] = 'Z';
+    char back[5] = {0};
+    ck_assert_int_eq(pread(fd, back, 4, 0), 4);
+    ck_assert_str_eq(back, "aZcd");
+    ck_assert_int_eq(munmap(p, (size_t)page), 0);
+    // what "validate" means: a flag bit this kernel does not define is
+    // refused, where plain MAP_SHARED ignores it
+    const int unknown = 0x800000;
+    errno = 0;
+    void *v = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE,
+                   MAP_SHARED_VALIDATE | unknown, fd, 0);
+    int validate_err = v == MAP_FAILED ? errno : 0;
+    if (v != MAP_FAILED)
+        munmap(v, (size_t)page);
+    void *plain = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE,
+                       MAP_SHARED | unknown, fd, 0);
+    ck_assert_ptr_ne(plain, MAP_FAILED);
+    munmap(plain, (size_t)page);
+    close(fd);
+    if (validate_err == 0)
+        LAB_SKIP("this kernel defines mmap flag 0x%x: cannot show the refusal", unknown);
+    ck_assert_int_eq(validate_err, EOPNOTSUPP);
+    // and the program's row says the same: success, and shared
+    struct lab_result r;
+    lab_run(&r, 10, NULL, "mmap_errors", NULL);
+    ck_assert_msg(r.exited && r.code == 0, "mmap_errors: exit %d: %s", r.code, r.err);
+    char got[160];
+    observed_of(r.out, "both-type-flags", got, sizeof got);
+    ck_assert_str_eq(got, "success success ok");
+    lab_result_free(&r);
+    LAB_REPORT("E3", "refuted",
+               "neither flag: EINVAL; MAP_SHARED|MAP_PRIVATE (= MAP_SHARED_VALIDATE, "
+               "0x%x): success, and a store through it reached the file (pread "
+               "saw it): a shared mapping that refuses flags it does not know "
+               "(flag 0x%x: %s; plain MAP_SHARED ignores it)",
+               MAP_SHARED_VALIDATE, unknown, strerrorname_np(validate_err));
+}
+END_TEST
+
+// does mmap fail with ENOMEM once the process has vm.max_map_count mappings?
+START_TEST(test_map_count_limit_is_enomem)
+{
+    long max = -1;
+    FILE *f = fopen("/proc/sys/vm/max_map_count", "r");
+    if (f != NULL) {
+        if (fscanf(f, "%ld", &max) != 1)
+            max = -1;
+        fclose(f);
+    }
+    if (max < 0)
+        LAB_SKIP("no /proc/sys/vm/max_map_count");
+    if (max > 1000000)
+        LAB_SKIP("vm.max_map_count is %ld: too many mappings to make in a test", max);
+    struct lab_result r;
+    lab_run(&r, 20, NULL, "mmap_errors", NULL);
+    ck_assert_msg(r.exited && r.code == 0, "mmap_errors: exit %d: %s", r.code, r.err);
+    char got[160];
+    observed_of(r.out, "map-count-limit", got, sizeof got);
+    // the row: mmap failed with ENOMEM, as expected
+    ck_assert_str_eq(got, "ENOMEM ENOMEM ok");
+    const char *line = strstr(r.err, "map-count-limit: ");
+    ck_assert_ptr_nonnull(line);
+    long made = -1, limit = -1;
+    ck_assert_int_eq(sscanf(line, "map-count-limit: %ld mappings made before mmap "
+                            "failed (vm.max_map_count = %ld)", &made, &limit), 2);
+    ck_assert_int_eq(limit, max);
+    // it failed at the limit, not before: the child had only a few dozen
+    // mappings of its own (program, libraries, stack)
+    ck_assert_int_le(made, max);
+    ck_assert_int_ge(made, max - 1000);
+    LAB_REPORT("E2", "confirmed",
+               "a child mapped one page at a time (alternating protections, so "
+               "none merged): mmap failed with ENOMEM after %ld new mappings, "
+               "vm.max_map_count being %ld", made, max);
     lab_result_free(&r);
 }
 END_TEST
@@ -359,6 +457,9 @@ Suite *lab_suite(void)
     tcase_add_test(tc, test_fixed_unaligned_is_einval);
     tcase_add_test(tc, test_denywrite_is_ignored);
     tcase_add_test(tc, test_hugetlb_depends_on_reserved_pages);
+    tcase_add_test(tc, test_both_type_flags_are_map_shared_validate);
+    tc = lab_tcase(s, "map-count", 30);
+    tcase_add_test(tc, test_map_count_limit_is_enomem);
     tc = lab_tcase(s, "signals", 10);
     tcase_add_test(tc, test_sigsegv_codes);
     tc = lab_tcase(s, "store-fault", 10);

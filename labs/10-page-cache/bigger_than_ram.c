@@ -2,8 +2,8 @@
  *
  * Usage: bigger_than_ram NEWFILE
  *
- * Source 002 asks whether a mapping can hold more than main memory (GUIDE.md
- * row F3). The program creates NEWFILE as a sparse file one GiB larger than
+ * Source 002 asks whether a mapping can hold more than main memory (claim
+ * F3). The program creates NEWFILE as a sparse file one GiB larger than
  * physical memory (sysconf(_SC_PHYS_PAGES) pages): ftruncate sets the size,
  * no block is written. It maps the whole file MAP_SHARED, stores a byte into
  * 9 pages spread from the first to the last, reads them back, and shows

@@ -3,7 +3,7 @@
  *
  * Usage: page_copies NEWFILE [MIB]
  *
- * Sources 000 (sections 1 and 2) and 004, GUIDE.md row F2. The program
+ * Sources 000 (sections 1 and 2) and 004, claim F2. The program
  * creates NEWFILE of MIB MiB (default 8) and runs the experiment twice, each
  * time with two processes that hold their data at the same moment:
  *
@@ -27,7 +27,8 @@
  * stdout gives the growth in units of the file's size, rounded to halves,
  * which is the same on every run; the KiB figures go to stderr.
  *
- * Differences from the sources: they draw the copies; this program measures
+ * Differences from the sources: they describe the copies (with figures
+ * that are missing from the copies of the texts); this program measures
  * them. Processes are ordered with pipes, not sleeps: both must hold their
  * buffers or mappings while they measure, since Pss depends on how many
  * processes map a page at that moment. NEWFILE is removed at the end.

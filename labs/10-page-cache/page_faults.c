@@ -3,7 +3,7 @@
  *
  * Usage: page_faults [-v] NEWFILE [PAGES]
  *
- * Sources 000 (section 2) and 003 (section 1), GUIDE.md row F1. The program
+ * Sources 000 (section 2) and 003 (section 1), claim F1. The program
  * creates NEWFILE with PAGES pages (default 64), writes it to the disk
  * (fdatasync: only clean pages can be dropped) and drops it from the page
  * cache with posix_fadvise(POSIX_FADV_DONTNEED); mincore() confirms that no

@@ -3,8 +3,11 @@
  *
  * Usage: store_visible NEWFILE
  *
- * Source 003 says the changes reach the file only at munmap or msync
- * (GUIDE.md row M4). The program creates NEWFILE ("old old old\n"), then:
+ * Source 003 says that once a file is mapped, the process works on a memory
+ * region "temporarily detached" from the file on the disk, written back
+ * only at munmap or msync; a reader may take that to mean that others do
+ * not see the stores until then (claim M4b). The program creates NEWFILE
+ * ("old old old\n"), then:
  *
  *  1. maps it MAP_SHARED and stores "NEW" at offset 0; with the mapping
  *     still in place, no msync and no munmap, read() on a second descriptor
@@ -18,8 +21,9 @@
  * readers of the file. NEWFILE is left in place so it can be inspected (cat).
  *
  * Differences from the source: it gives munmap/msync as the moment the data
- * reaches "the file"; today's kernels share one page cache between read(),
- * write() and mappings, so there is no such moment for readers.
+ * is written back to the disk file (lab 10's writeback shows that even that
+ * is not so); today's kernels share one page cache between read(), write()
+ * and mappings, so for readers there is no such moment at all.
  *
  * See also: cow_view.c (lab 02), page_faults.c.
  */

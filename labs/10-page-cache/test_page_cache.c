@@ -1,10 +1,12 @@
 /* test_page_cache.c: Check tests for lab 10 (page cache and page faults).
  *
- * Claims (GUIDE.md): F1 the first process to touch an evicted file takes
+ * Claims (rows of handouts/claims.tsv): F1 the first process to touch an evicted file takes
  * major faults, the second only minor ones (and fault-around maps several
  * cached pages per fault); F2 read() costs a private copy per process while
  * shared mappings share the page cache's one copy; M4 a store through a
- * shared mapping is seen by read() at once and outlives its process; F3 a
+ * shared mapping stays dirty in the page cache after munmap without msync
+ * (cachestat), and only fsync or msync write it back; M4b the store is seen
+ * by read() at once and outlives its process; F3 a
  * mapping may be larger than RAM and costs memory only for pages touched.
  * The tests assert directions (more, fewer, zero), never exact counts: those
  * depend on read-ahead, fault-around and the page size.
@@ -19,6 +21,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 /* The fault counts page_faults prints on stderr for process 'A' or 'B'. */
@@ -167,6 +170,101 @@ START_TEST(test_read_copies_per_process_mappings_share)
 }
 END_TEST
 
+/* cachestat(2), Linux 6.5: no glibc wrapper yet (see writeback.c). */
+#ifndef __NR_cachestat
+#define __NR_cachestat 451
+#endif
+struct cs_range { unsigned long long off, len; };
+struct cs_stat {
+    unsigned long long nr_cache, nr_dirty, nr_writeback, nr_evicted, nr_recently_evicted;
+};
+
+/* Dirty pages of fd's first len bytes, or -1 with errno (ENOSYS: old kernel). */
+static long dirty_of(int fd, size_t len)
+{
+    struct cs_range range = { 0, len };
+    struct cs_stat cs;
+    if (syscall(__NR_cachestat, fd, &range, &cs, 0) == -1)
+        return -1;
+    return (long)cs.nr_dirty;
+}
+
+/* The "N of M pages dirty" count on the line of out that starts with key. */
+static long dirty_line(const char *out, const char *key, long npages)
+{
+    const char *line = strstr(out, key);
+    ck_assert_msg(line != NULL, "no line '%s' in: %s", key, out);
+    const char *end = strchr(line, '\n'), *colon = NULL;
+    for (const char *c = line; (c = strstr(c, ": ")) != NULL && (end == NULL || c < end); c++)
+        colon = c;  /* the line's last ": " */
+    ck_assert_ptr_nonnull(colon);
+    line = colon;
+    long dirty, of;
+    ck_assert_int_eq(sscanf(line, ": %ld of %ld pages dirty", &dirty, &of), 2);
+    ck_assert_int_eq(of, npages);
+    return dirty;
+}
+
+// are a shared mapping's stores still dirty, not on the disk, after munmap?
+START_TEST(test_munmap_does_not_write_back)
+{
+    const long npages = 16;
+    long page = lab_page();
+    size_t len = (size_t)(npages * page);
+    if (strcmp(lab_fs_type("."), "tmpfs") == 0)
+        LAB_SKIP("the test directory is on tmpfs: no disk, nothing is written back");
+    // first, our own measurement: a file on the disk, stored into, unmapped
+    int fd = open("wb.dat", O_RDWR | O_CREAT | O_EXCL, 0600);
+    ck_assert_int_ne(fd, -1);
+    ck_assert_int_eq(ftruncate(fd, (off_t)len), 0);
+    ck_assert_int_eq(fsync(fd), 0);
+    long clean = dirty_of(fd, len);
+    if (clean == -1 && errno == ENOSYS) {
+        close(fd);
+        unlink("wb.dat");
+        LAB_SKIP("cachestat(2) is not in this kernel (6.5 or later has it)");
+    }
+    ck_assert_int_eq(clean, 0);
+    char *map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    ck_assert_ptr_ne(map, MAP_FAILED);
+    for (long i = 0; i < npages; i++)
+        map[i * page] = 'x';
+    ck_assert_int_eq(munmap(map, len), 0);
+    long after_munmap = dirty_of(fd, len);
+    // munmap without msync wrote nothing back: every stored page is dirty
+    ck_assert_int_eq(after_munmap, npages);
+    ck_assert_int_eq(fsync(fd), 0);
+    // fsync wrote them back
+    ck_assert_int_eq(dirty_of(fd, len), 0);
+    close(fd);
+    unlink("wb.dat");
+
+    // then the program: the same steps, and msync while still mapped
+    struct lab_result r;
+    lab_run(&r, 20, NULL, "writeback", "f.dat", "16", NULL);
+    ck_assert_msg(r.exited && r.code == 0, "writeback: exit %d sig %d: %s",
+                  r.code, r.sig, r.err);
+    // clean after write+fsync, all dirty while mapped and after munmap
+    ck_assert_int_eq(dirty_line(r.out, "f.dat: 16 pages written", npages), 0);
+    ck_assert_int_eq(dirty_line(r.out, "stored into every page", npages), npages);
+    ck_assert_int_eq(dirty_line(r.out, "munmap() without msync", npages), npages);
+    // fsync, and msync(MS_SYNC) while still mapped, write them back
+    ck_assert_int_eq(dirty_line(r.out, "fsync()", npages), 0);
+    ck_assert_int_eq(dirty_line(r.out, "stored again, msync", npages), 0);
+    // the program removed its file
+    ck_assert_int_eq(access("f.dat", F_OK), -1);
+    LAB_REPORT("M4", "refuted",
+               "%s, counted with cachestat(2): %ld pages stored into through "
+               "MAP_SHARED were still %ld of %ld dirty (not on the disk) after "
+               "munmap without msync, until fsync wrote them back; msync(MS_SYNC) "
+               "wrote them back while still mapped; and with no call at all the "
+               "kernel's flusher writes them back after vm.dirty_expire_centisecs "
+               "(writeback --demo measures it)", lab_fs_type("."), npages,
+               after_munmap, npages);
+    lab_result_free(&r);
+}
+END_TEST
+
 // does read() on another descriptor see a store through the mapping at once?
 START_TEST(test_store_seen_by_read_before_msync)
 {
@@ -198,7 +296,7 @@ START_TEST(test_store_visible_at_once_and_after_exit)
     char *file = lab_read_file("shared.txt", NULL);
     ck_assert_str_eq(file, "NEW KID old\n");
     free(file);
-    LAB_REPORT("M4", "refuted",
+    LAB_REPORT("M4b", "refuted",
                "%s: read() on a second descriptor returned \"NEW old old\" right "
                "after the store, with no msync and the mapping still in place; "
                "after a child stored and _exit()ed without msync/munmap, read() "
@@ -245,12 +343,90 @@ START_TEST(test_mapping_larger_than_ram_costs_only_touched_pages)
 }
 END_TEST
 
+/* io_bench's file: the bytes it writes, added up as 64-bit words. */
+static unsigned long long expected_checksum(size_t len)
+{
+    unsigned long long s = 0;
+    unsigned char w[8];
+    for (size_t off = 0; off < len; off += 8) {
+        for (size_t i = 0; i < 8; i++)
+            w[i] = (unsigned char)((off + i) * 2654435761u >> 13);
+        unsigned long long v;
+        memcpy(&v, w, sizeof v);
+        s += v;
+    }
+    return s;
+}
+
+// does mmap read a file faster than read()? (measured, never asserted)
+START_TEST(test_io_bench_measures_mmap_against_read)
+{
+    const int mib = 32;
+    struct lab_result r;
+    lab_run(&r, 60, NULL, "io_bench", "-r", "5", "bench.dat", "32", NULL);
+    ck_assert_msg(r.exited && r.code == 0, "io_bench: exit %d: %s", r.code, r.err);
+    static const char *const cases[] = {"seq warm", "rand warm", "seq cold", "rand cold"};
+    int ncases = strstr(r.out, "cold: skipped (tmpfs") ? 2 : 4;
+    char figures[4][200];
+    int mmap_faster = 0, read_faster = 0;
+    for (int c = 0; c < ncases; c++) {
+        char key[32];
+        snprintf(key, sizeof key, "\n%-10s read ", cases[c]);
+        const char *line = strstr(r.out, key);
+        ck_assert_msg(line != NULL, "no row '%s' in: %s", cases[c], r.out);
+        double rmed, mmed, ratio;
+        unsigned long long sum;
+        const char *p = line + 1 + 10;
+        ck_assert_int_eq(sscanf(p, " read %lf MB/s", &rmed), 1);
+        p = strstr(p, " mmap ");
+        ck_assert_ptr_nonnull(p);
+        ck_assert_int_eq(sscanf(p, " mmap %lf MB/s", &mmed), 1);
+        p = strstr(p, "time mmap/read ");
+        ck_assert_ptr_nonnull(p);
+        ck_assert_int_eq(sscanf(p, "time mmap/read %lf", &ratio), 1);
+        const char *cs = strstr(p, "[checksum ");
+        ck_assert_ptr_nonnull(cs);
+        ck_assert_int_eq(sscanf(cs, "[checksum %llu]", &sum), 1);
+        // both methods read the right bytes: the whole file, or the same pages
+        if (strncmp(cases[c], "seq", 3) == 0)
+            ck_assert_msg(sum == expected_checksum((size_t)mib << 20),
+                          "%s: checksum %llu", cases[c], sum);
+        // every figure is a real measurement
+        ck_assert(rmed > 0 && mmed > 0 && ratio > 0);
+        int mf = strstr(p, "mmap faster") != NULL && strstr(p, "mmap faster") < cs;
+        int rf = strstr(p, "read faster") != NULL && strstr(p, "read faster") < cs;
+        mmap_faster += mf;
+        read_faster += rf;
+        snprintf(figures[c], sizeof figures[c], "%s: read %.0f, mmap %.0f MB/s "
+                 "(medians of 5), mmap/read time %.2f%s", cases[c], rmed, mmed,
+                 ratio, mf ? ", mmap faster in every run" :
+                 rf ? ", read faster in every run" : ", runs overlap");
+    }
+    // the file is gone
+    ck_assert_int_eq(access("bench.dat", F_OK), -1);
+    const char *verdict = mmap_faster == ncases ? "confirmed"
+                        : read_faster == ncases ? "refuted" : "inconclusive";
+    LAB_REPORT("F4", verdict,
+               "%s, %d MiB file, 2048 random one-page reads; %s; %s%s%s%s%s%s: "
+               "%s", lab_fs_type("."), mib, figures[0], figures[1],
+               ncases > 2 ? "; " : "", ncases > 2 ? figures[2] : "",
+               ncases > 2 ? "; " : "", ncases > 2 ? figures[3] : "",
+               ncases > 2 ? "" : "; no cold case on tmpfs",
+               mmap_faster == ncases ? "mmap faster in every case"
+               : read_faster == ncases ? "read faster in every case"
+               : "a verdict only when every case clears the 10% margin the same way; "
+                 "here they do not");
+    lab_result_free(&r);
+}
+END_TEST
+
 // does every program give one clear line and the right status on bad input?
 START_TEST(test_bad_input)
 {
     static const char *const progs[] = {"page_faults", "page_copies",
-                                        "store_visible", "bigger_than_ram"};
-    for (int i = 0; i < 4; i++) {
+                                        "store_visible", "bigger_than_ram",
+                                        "writeback", "io_bench"};
+    for (int i = 0; i < 6; i++) {
         lab_expect_error(2, "usage", progs[i], NULL);
         lab_expect_help(progs[i]);
         lab_expect_error(2, NULL, progs[i], "a", "1", "extra", NULL);
@@ -267,6 +443,10 @@ START_TEST(test_bad_input)
     lab_expect_error(2, "PAGES", "page_faults", "x", "0", NULL);
     lab_expect_error(2, "PAGES", "page_faults", "x", "12q", NULL);
     lab_expect_error(2, "MIB", "page_copies", "x", "5000", NULL);
+    lab_expect_error(2, "PAGES", "writeback", "x", "0", NULL);
+    lab_expect_error(2, "REPS", "io_bench", "-r", "0", "x", NULL);
+    lab_expect_error(2, "MIB", "io_bench", "x", "0", NULL);
+    lab_expect_error(2, "unknown option", "writeback", "--fast", "x", NULL);
     // nothing was left behind by the refused runs
     ck_assert_int_eq(access("x", F_OK), -1);
 }
@@ -284,6 +464,10 @@ Suite *lab_suite(void)
     tc = lab_tcase(s, "visibility", 10);
     tcase_add_test(tc, test_store_seen_by_read_before_msync);
     tcase_add_test(tc, test_store_visible_at_once_and_after_exit);
+    tc = lab_tcase(s, "writeback", 20);
+    tcase_add_test(tc, test_munmap_does_not_write_back);
+    tc = lab_tcase(s, "io-bench", 60);
+    tcase_add_test(tc, test_io_bench_measures_mmap_against_read);
     tc = lab_tcase(s, "bigger-than-ram", 30);
     tcase_add_test(tc, test_mapping_larger_than_ram_costs_only_touched_pages);
     tc = lab_tcase(s, "input", 20);

@@ -6,7 +6,7 @@
  * Sources 001 (section on POSIX shm: "applications usually must use a
  * semaphore to synchronise access to the shared region"), 002 ("no IPC
  * mechanism has built-in synchronisation") and 004 ("shared memory does not
- * guarantee synchronisation; use semaphores"). GUIDE.md row Q3.
+ * guarantee synchronisation; use semaphores"). Claim Q3.
  *
  * PROCS processes (default 2) share one counter in an anonymous MAP_SHARED
  * mapping; each adds 1 to it ITERS times (default 1000000). To make them

@@ -2,7 +2,7 @@
  *
  * Usage: robust_demo [-v] [-k] [-n]
  *
- * GUIDE.md row Q3, continued: once shared memory is protected by a lock, what
+ * Claim Q3, continued: once shared memory is protected by a lock, what
  * happens when the process holding it dies? With an ordinary mutex the lock
  * stays taken forever and every other process hangs. With a robust mutex
  * (PTHREAD_MUTEX_ROBUST, here also PTHREAD_PROCESS_SHARED) the kernel notices

@@ -1,4 +1,4 @@
-/* test_synchronization.c: Check tests for lab 11 (synchronisation, GUIDE.md Q3).
+/* test_synchronization.c: Check tests for lab 11 (synchronisation, claim Q3).
  *
  * Claims: a counter shared by several processes loses updates without a lock
  * (reported, never asserted: it is a race) and is exact with a process-shared
@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -41,20 +42,26 @@ static long field(const char *out, const char *key)
     return strtol(p + strlen(key), NULL, 10);
 }
 
-/* Run counter_race MODE; check its report adds up; return the count. */
-static long run_counter(const char *mode)
+/* Run counter_race MODE with ITERS increments per process (a string);
+ * check its report adds up; return the count. */
+static long run_counter_iters(const char *mode, const char *iters, long total)
 {
     struct lab_result r;
-    lab_run(&r, 20, NULL, "counter_race", "-n", PROCS, "-m", ITERS, mode, NULL);
+    lab_run(&r, 20, NULL, "counter_race", "-n", PROCS, "-m", iters, mode, NULL);
     ck_assert_msg(r.exited && r.code == 0, "counter_race %s: exit %d sig %d: %s",
                   mode, r.code, r.sig, r.err);
     // the expected count is processes x iterations
-    ck_assert_int_eq(field(r.out, "expected: "), TOTAL);
+    ck_assert_int_eq(field(r.out, "expected: "), total);
     long observed = field(r.out, "observed: ");
     // lost updates is expected minus observed
-    ck_assert_int_eq(field(r.out, "lost updates: "), TOTAL - observed);
+    ck_assert_int_eq(field(r.out, "lost updates: "), total - observed);
     lab_result_free(&r);
     return observed;
+}
+
+static long run_counter(const char *mode)
+{
+    return run_counter_iters(mode, ITERS, TOTAL);
 }
 
 // is the count exact when a process-shared semaphore guards it?
@@ -81,15 +88,24 @@ END_TEST
 // how many updates are lost without synchronisation, and none with it?
 START_TEST(test_lost_updates_without_synchronisation)
 {
-    long none[3], min_lost = TOTAL, max_lost = 0;
-    for (int i = 0; i < 3; i++) {
-        none[i] = run_counter("none");
+    /* A race is not a measurement that repeats exactly: run the
+     * unsynchronised count until one run loses updates, up to RACE_RUNS
+     * times, so that the verdict does not depend on one unlucky run. Each
+     * of these runs is long (RACE_ITERS increments a process, a few ms), so
+     * that the processes overlap even on a machine busy with other work. */
+    enum { RACE_RUNS = 20 };
+    const char *race_iters = "1000000";
+    const long race_total = 4L * 1000000;
+    long none[RACE_RUNS], max_lost = 0;
+    int runs = 0;
+    while (runs < RACE_RUNS && max_lost == 0) {
+        none[runs] = run_counter_iters("none", race_iters, race_total);
         // any count is possible, but never more than the work done
-        ck_assert_int_ge(none[i], 1);
-        ck_assert_int_le(none[i], TOTAL);
-        long lost = TOTAL - none[i];
-        min_lost = lost < min_lost ? lost : min_lost;
+        ck_assert_int_ge(none[runs], 1);
+        ck_assert_int_le(none[runs], race_total);
+        long lost = race_total - none[runs];
         max_lost = lost > max_lost ? lost : max_lost;
+        runs++;
     }
     long sem = run_counter("sem"), mutex = run_counter("mutex");
     long atomic = run_counter("atomic");
@@ -97,15 +113,23 @@ START_TEST(test_lost_updates_without_synchronisation)
     ck_assert_int_eq(sem, TOTAL);
     ck_assert_int_eq(mutex, TOTAL);
     ck_assert_int_eq(atomic, TOTAL);
-    LAB_REPORT("Q3", max_lost > 0 ? "confirmed" : "depends",
-               "%s processes x %s increments of a shared counter (expected "
-               "%ld): without synchronisation 3 runs counted %ld, %ld, %ld "
-               "(lost %ld..%ld updates%s); sem %ld, mutex %ld, atomic %ld: "
-               "exact", PROCS, ITERS, TOTAL, none[0], none[1], none[2],
-               min_lost, max_lost,
-               max_lost == 0 ? ", none lost in these runs: the race is real "
-                               "but was not hit" : "",
-               sem, mutex, atomic);
+    cpu_set_t cpus;
+    int ncpus = sched_getaffinity(0, sizeof cpus, &cpus) == 0 ? CPU_COUNT(&cpus) : 0;
+    if (max_lost > 0)
+        LAB_REPORT("Q3", "confirmed",
+                   "%s processes x %s increments of a shared counter (expected "
+                   "%ld): without synchronisation run %d counted %ld, %ld "
+                   "updates lost; with %s increments each, sem %ld, mutex %ld, "
+                   "atomic %ld: exact", PROCS, race_iters, race_total, runs,
+                   none[runs - 1], race_total - none[runs - 1], ITERS, sem,
+                   mutex, atomic);
+    else
+        LAB_REPORT("Q3", "depends",
+                   "%s processes x %s increments of a shared counter on %d "
+                   "CPU(s): without synchronisation no update was lost in %d "
+                   "runs (the race needs two processes running at once, which "
+                   "one CPU rarely gives); sem %ld, mutex %ld, atomic %ld: "
+                   "exact", PROCS, race_iters, ncpus, runs, sem, mutex, atomic);
 }
 END_TEST
 
