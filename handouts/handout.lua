@@ -30,6 +30,14 @@ What it does:
   * Links to NN-slug.md become links to NN-slug.html.
   * The first level-1 heading becomes the title when there is no title.
   * <!-- labs --> (in index.md) becomes the table of labs.
+  * <!-- task --> becomes "Your task": the solution regions of the lab's
+    hand-in programs (labs/LAB/*.c), their titles and TODO text, with a
+    difficulty and time estimated from the size of the reference code, and
+    hints (the man pages of the calls the TODO names, and handouts/hints.tsv);
+    never a line of the reference code itself.
+  * <!-- handin --> becomes "What to hand in": the hand-in files, make handin,
+    make grade, the points of each item (expected/points.txt, through
+    scripts/points) and how many hidden items there are.
 Problems are reported on stderr as "[WARNING] handout: ..." lines:
 scripts/handouts fails when pandoc writes anything on stderr.
 ]]
@@ -41,6 +49,8 @@ local plots_dir = os.getenv('HANDOUT_PLOTS') or 'build/plots'
 local labs_file = os.getenv('HANDOUT_LABS')
 local report_link = os.getenv('HANDOUT_REPORT') or '../report/report.html'
 local page = tonumber(os.getenv('PAGE') or '')
+-- The project's root: labs/, scripts/points and handouts/hints.tsv.
+local root_dir = os.getenv('HANDOUT_ROOT') or (src_dir .. '/..')
 
 local input = (PANDOC_STATE.input_files or {})[1] or 'stdin'
 local lab = os.getenv('HANDOUT_LAB')
@@ -155,12 +165,27 @@ end
 
 local runs_shown = 0
 
--- The graded run expected/LAB/NAME.out as a block.
-local function expected_block(name)
+-- Lines of a run as a code block. In HTML each line is a span, so that a
+-- line too wide for the page wraps with a hanging indent (style.css).
+local function html_escape(t)
+  return (t:gsub('[&<>"]', {['&'] = '&amp;', ['<'] = '&lt;', ['>'] = '&gt;', ['"'] = '&quot;'}))
+end
+local function lines_block(lines)
+  if not FORMAT:match('html') then return pandoc.CodeBlock(table.concat(lines, '\n')) end
+  local spans = {}
+  for _, l in ipairs(lines) do
+    spans[#spans + 1] = '<span class="ln">' .. html_escape(l) .. '\n</span>'
+  end
+  return pandoc.RawBlock('html', '<pre><code>' .. table.concat(spans) .. '</code></pre>')
+end
+
+-- The graded run expected/LAB/NAME.out as a block (ID: its HTML id, if any).
+local function expected_block(name, id)
   local rel = 'expected/' .. lab .. '/' .. name .. '.out'
   local path = expected_dir .. '/' .. lab .. '/' .. name .. '.out'
   if hidden[lab .. '/' .. name] and mode ~= 'instructor' then
-    return pandoc.Para({pandoc.Emph({pandoc.Str('A hidden graded run: its command and output are shown after grading.')})})
+    return pandoc.Div({pandoc.Para({pandoc.Emph({pandoc.Str('A hidden graded run: its command and output are shown after grading.')})})},
+                      pandoc.Attr(id or '', {}))
   end
   if not exists(path) then
     warn('<!-- expected: ' .. name .. ' -->: ' .. rel .. ' does not exist')
@@ -213,11 +238,14 @@ local function expected_block(name)
   end
   -- Classes go on a Div around each CodeBlock: a CodeBlock with a class
   -- makes pandoc load its syntax highlighter, which costs 0.3 s a page.
-  blocks[#blocks + 1] = pandoc.Div({pandoc.CodeBlock('$ ' .. render_placeholders(command, seen))},
+  blocks[#blocks + 1] = pandoc.Div({lines_block({'$ ' .. render_placeholders(command, seen)})},
                                    pandoc.Attr('', {'command'}))
   if #out_text > 0 then
-    blocks[#blocks + 1] = pandoc.Div({pandoc.CodeBlock(table.concat(out_text, '\n'))},
-                                     pandoc.Attr('', {'output'}))
+    -- Output wider than 92 columns is printed smaller (style.css).
+    local widest = 0
+    for _, l in ipairs(out_text) do widest = math.max(widest, utf8.len(l) or #l) end
+    blocks[#blocks + 1] = pandoc.Div({lines_block(out_text)},
+      pandoc.Attr('', widest > 92 and {'output', 'wide'} or {'output'}))
   else
     blocks[#blocks + 1] = pandoc.Para({pandoc.Emph({pandoc.Str('(no output on stdout)')})})
   end
@@ -236,7 +264,7 @@ local function expected_block(name)
       (lab:match('^(%d+)') or lab) .. '` runs it and compares.',
       'markdown').blocks, pandoc.Attr('', {'run-note'}))
   end
-  return pandoc.Div(blocks, pandoc.Attr('', {'run'}))
+  return pandoc.Div(blocks, pandoc.Attr(id or '', {'run'}))
 end
 
 ---------------------------------------------------------------------------
@@ -301,11 +329,405 @@ local function prints_section()
   table.sort(names)
   if #names == 0 then warn('<!-- prints -->: no graded run in ' .. dir) end
   for _, n in ipairs(names) do
-    local b = expected_block(n)
+    local b = expected_block(n, 'run-' .. n)
     if type(b) == 'table' and b.t == nil then
       for _, x in ipairs(b) do blocks[#blocks + 1] = x end
     else
       blocks[#blocks + 1] = b
+    end
+  end
+  return blocks
+end
+
+---------------------------------------------------------------------------
+-- "Your task" and "What to hand in", from the lab's sources (never drift)
+
+local function list_dir(dir, pattern)
+  local names = {}
+  local pipe = io.popen('ls -1 "' .. dir .. '" 2>/dev/null')
+  if pipe then
+    for f in pipe:lines() do
+      local n = f:match(pattern)
+      if n then names[#names + 1] = n end
+    end
+    pipe:close()
+  end
+  table.sort(names)
+  return names
+end
+
+-- The solution regions of one program: {title, number, todo = {lines},
+-- stop = lab_todo's text, size = lines of reference code}.
+local function regions_of(path)
+  local regions, cur = {}, nil
+  for line in io.lines(path) do
+    local title = line:match('^%s*// BEGIN SOLUTION:?%s*(.-)%s*$')
+    if title then
+      cur = {title = title, todo = {}, size = 0}
+    elseif line:match('^%s*// END SOLUTION') then
+      if cur then regions[#regions + 1] = cur end
+      cur = nil
+    elseif cur then
+      local stub = line:match('^%s*//|%s?(.*)$')
+      if stub then
+        local c = stub:match('^%s*//%s?(.*)$')
+        if c then cur.todo[#cur.todo + 1] = c end
+        local stop = stub:match('lab_todo%("(.*)"%)')
+        if stop then cur.stop = stop end
+      elseif not line:match('^%s*$') and not line:match('^%s*//') and
+             not line:match('^%s*[{}]%s*$') then
+        cur.size = cur.size + 1
+      end
+    end
+  end
+  for i, r in ipairs(regions) do
+    local n = r.todo[1] and r.todo[1]:match('^%s*TODO%s*(%d+)%s*:')
+    r.number = tonumber(n)
+    r.order = i
+    if r.todo[1] then
+      r.todo[1] = r.todo[1]:gsub('^%s*TODO%s*%d*%s*:%s*', ''):gsub('^%l', string.upper)
+    end
+    r.title = r.title:gsub('^%l', string.upper)
+  end
+  -- The order to write them in: the TODO numbers, else the file's order.
+  table.sort(regions, function(a, b)
+    return (a.number or a.order) < (b.number or b.order)
+  end)
+  return regions
+end
+
+-- The hand-in programs of the lab (those with solution regions), in the
+-- order the handout first names them, the others after in name order.
+local handin_cache = nil
+local function handin_programs()
+  if handin_cache then return handin_cache end
+  local dir = root_dir .. '/labs/' .. lab
+  local progs = {}
+  for _, n in ipairs(list_dir(dir, '^(.*%.c)$')) do
+    if not n:match('^test_') then
+      local rs = regions_of(dir .. '/' .. n)
+      if #rs > 0 then progs[#progs + 1] = {file = n, name = n:gsub('%.c$', ''), regions = rs} end
+    end
+  end
+  local text = ''
+  local f = io.open(input, 'r')
+  if f then text = f:read('a'); f:close() end
+  for _, p in ipairs(progs) do
+    p.first = text:find('%f[%w_]' .. p.name:gsub('%-', '%%-') .. '%f[^%w_]') or math.huge
+  end
+  table.sort(progs, function(a, b)
+    if a.first ~= b.first then return a.first < b.first end
+    return a.file < b.file
+  end)
+  handin_cache = progs
+  return progs
+end
+
+-- Difficulty and time from the size of the reference code (lines that are
+-- not blank, comments or lone braces): a heuristic, and the page says so.
+local function estimate(size)
+  local level = size <= 6 and 'easy' or (size <= 15 and 'medium' or 'harder')
+  local minutes = math.max(10, 5 * math.ceil(size * 1.5 / 5))
+  return level, minutes
+end
+
+-- Calls a TODO may name, and their manual section. read, write and close
+-- count only when written as calls ("read(").
+local man_pages = {
+  mmap = 2, munmap = 2, msync = 2, mremap = 2, mprotect = 2, ftruncate = 2,
+  fstat = 2, flock = 2, nanosleep = 2, clock_gettime = 2, pipe = 2, fork = 2,
+  waitpid = 2, getrusage = 2, shm_open = 3, shm_unlink = 3, shmget = 2,
+  shmat = 2, shmdt = 2, shmctl = 2, sem_init = 3, sem_wait = 3, sem_post = 3,
+  pthread_mutex_lock = 3, pthread_mutex_unlock = 3, pthread_mutex_init = 3,
+  pthread_mutexattr_setpshared = 3, memcpy = 3, malloc = 3,
+  read = 2, write = 2, close = 2,
+}
+local needs_parens = {read = true, write = true, close = true}
+
+local function calls_named(text)
+  local found, seen = {}, {}
+  for word, after in text:gmatch('%f[%w_]([%a_][%w_]*)%f[^%w_](%(?)') do
+    local sec = man_pages[word]
+    if sec and not seen[word] and (after == '(' or not needs_parens[word]) then
+      seen[word] = true
+      found[#found + 1] = word .. '(' .. sec .. ')'
+    end
+  end
+  if text:match('PTHREAD_PROCESS_SHARED') and not seen.pthread_mutexattr_setpshared then
+    found[#found + 1] = 'pthread_mutexattr_setpshared(3)'
+  end
+  return found
+end
+
+-- handouts/hints.tsv: "PROGRAM.c<TAB>REGION TITLE<TAB>hint (Markdown)".
+local hints = nil
+local hints_used = {}
+local function hints_for(file, title)
+  if hints == nil then
+    hints = {}
+    local path = src_dir .. '/hints.tsv'
+    if exists(path) then
+      for line in io.lines(path) do
+        if not line:match('^#') and not line:match('^%s*$') then
+          local f, t, h = line:match('^([^\t]+)\t([^\t]+)\t(.+)$')
+          if f then
+            hints[#hints + 1] = {file = f, title = t, text = h}
+          end
+        end
+      end
+    end
+  end
+  local out = {}
+  for i, h in ipairs(hints) do
+    if h.file == file and h.title:lower() == title:lower() then
+      out[#out + 1] = h.text
+      hints_used[i] = true
+    end
+  end
+  return out
+end
+
+-- TODO text (comment lines) as Markdown: prose lines joined, lines indented
+-- by two spaces or more (sample output, tables of cases) as a code block.
+local function todo_markdown(lines)
+  local md, code = {}, {}
+  local function flush()
+    if #code > 0 then
+      -- strip the common indentation
+      local min = math.huge
+      for _, l in ipairs(code) do min = math.min(min, #l:match('^(%s*)')) end
+      local block = {}
+      for _, l in ipairs(code) do block[#block + 1] = l:sub(min + 1) end
+      md[#md + 1] = '\n```\n' .. table.concat(block, '\n') .. '\n```\n'
+      code = {}
+    end
+  end
+  for _, l in ipairs(lines) do
+    if l:match('^%s%s') then
+      code[#code + 1] = l
+    else
+      flush()
+      -- The program's names in code spans (calls, CAPITALS, flags,
+      -- names_with_underscores, p->field); the rest escaped, so that no
+      -- Markdown creeps in.
+      local held = {}
+      local function hold(x)
+        held[#held + 1] = x
+        return '\0' .. #held .. '\0'
+      end
+      local s = l:gsub('[%a_][%w_]*%b()', hold)
+      s = s:gsub('%f[%w_>-][%a_][%w_]*%->[%a_][%w_]*', hold)
+      s = s:gsub('%f[%w_][%u][%u%d_]*|[%u][%u%d_|]*[%u%d]%f[^%w_|]', hold)  -- O_CREAT|O_EXCL
+      s = s:gsub('%f[%w_][%u][%u%d_]*[%u%d]%f[^%w_]', function(w)
+        if w == 'TODO' then return nil end
+        return hold(w)
+      end)
+      s = s:gsub('%f[%w_][%a][%w]*_[%w_]+%f[^%w_]', hold)
+      s = s:gsub('([\\`*_%[%]<>#|~^$@])', '\\%1')
+      s = s:gsub('\0(%d+)\0', function(n) return '`' .. held[tonumber(n)] .. '`' end)
+      md[#md + 1] = s
+    end
+  end
+  flush()
+  return table.concat(md, '\n')
+end
+
+local print_hints = {}  -- hints repeated at the end of the page, for print
+
+local function task_section()
+  local progs = handin_programs()
+  local blocks = {pandoc.Header(2, {pandoc.Str('Your'), pandoc.Space(), pandoc.Str('task')},
+                                pandoc.Attr('your-task'))}
+  local function md(text)
+    for _, b in ipairs(pandoc.read(text, 'markdown').blocks) do blocks[#blocks + 1] = b end
+  end
+  if #progs == 0 then
+    md('This lab has no program for you to write: you run its programs, read what they ' ..
+       'print and answer the questions. `make check LAB=' .. (lab:match('^(%d+)') or lab) ..
+       '` runs its tests.')
+    return blocks
+  end
+  local total = 0
+  for _, p in ipairs(progs) do
+    for _, r in ipairs(p.regions) do total = total + select(2, estimate(r.size)) end
+  end
+  md('In the student kit, the experiment itself is left for you to write: the parts ' ..
+     'below, marked `TODO` in the programs, in this order. Everything around them ' ..
+     '(arguments, output, error messages) is given. A part you have not written yet stops ' ..
+     'its program with `PROGRAM: not implemented yet: ...` and exit status 99, so the ' ..
+     'tests always tell you which part comes next. Difficulty and time are estimated ' ..
+     'from the length of the reference solution (about ' .. total .. ' minutes in all); ' ..
+     'the hints unfold on a click (in print they are at the end of the page).')
+  local hint_no = 0
+  for _, p in ipairs(progs) do
+    blocks[#blocks + 1] = pandoc.Header(3, {pandoc.Code('labs/' .. lab .. '/' .. p.file)})
+    local items = {}
+    for _, r in ipairs(p.regions) do
+      local level, minutes = estimate(r.size)
+      local item = {}
+      local head = pandoc.List({pandoc.Strong(pandoc.read(
+        r.title:gsub('([\\`*_%[%]<>#|~^$@])', '\\%1'), 'markdown-smart').blocks[1].content)})
+      head:insert(pandoc.Str(' · '))
+      head:insert(pandoc.Emph({pandoc.Str(level .. ', about ' .. minutes .. ' min')}))
+      item[#item + 1] = pandoc.Para(head)
+      if #r.todo > 0 then
+        -- not smart: 'p' is a C character, --sync an option
+        for _, b in ipairs(pandoc.read(todo_markdown(r.todo), 'markdown-smart').blocks) do
+          item[#item + 1] = b
+        end
+      end
+      if r.stop then
+        item[#item + 1] = pandoc.Para({pandoc.Str('Until'), pandoc.Space(), pandoc.Str('it'),
+          pandoc.Space(), pandoc.Str('is'), pandoc.Space(), pandoc.Str('written:'), pandoc.Space(),
+          pandoc.Code(p.name .. ': not implemented yet: ' .. r.stop)})
+      end
+      -- Hints: the manual pages of the calls named, and the written ones.
+      local hint_blocks = {}
+      local calls = calls_named(table.concat(r.todo, ' '))
+      if #calls > 0 then
+        local inl = pandoc.List({pandoc.Str('Manual'), pandoc.Space(), pandoc.Str('pages:'), pandoc.Space()})
+        for i, c in ipairs(calls) do
+          if i > 1 then inl:insert(pandoc.Str(',')); inl:insert(pandoc.Space()) end
+          inl:insert(pandoc.Code('man ' .. c:gsub('(.-)%((%d)%)', '%2 %1')))
+        end
+        inl:insert(pandoc.Str('.'))
+        hint_blocks[#hint_blocks + 1] = pandoc.Para(inl)
+      end
+      for _, h in ipairs(hints_for(p.file, r.title)) do
+        for _, b in ipairs(pandoc.read(h, 'markdown').blocks) do hint_blocks[#hint_blocks + 1] = b end
+      end
+      if #hint_blocks > 0 then
+        hint_no = hint_no + 1
+        local label = 'Hint ' .. hint_no
+        local d = {pandoc.RawBlock('html', '<details class="hint"><summary>' .. label .. '</summary>')}
+        for _, b in ipairs(hint_blocks) do d[#d + 1] = b end
+        d[#d + 1] = pandoc.RawBlock('html', '</details>')
+        item[#item + 1] = pandoc.Div(d, pandoc.Attr('', {'hint-box'}))
+        local ph = {pandoc.Para({pandoc.Strong({pandoc.Str(label .. ':')}), pandoc.Space(),
+                                pandoc.Code(p.file), pandoc.Str(','), pandoc.Space(),
+                                pandoc.Emph({pandoc.Str(r.title)})})}
+        for _, b in ipairs(hint_blocks) do ph[#ph + 1] = b end
+        print_hints[#print_hints + 1] = pandoc.Div(ph, pandoc.Attr('', {'print-hint'}))
+      end
+      items[#items + 1] = item
+    end
+    blocks[#blocks + 1] = pandoc.OrderedList(items)
+  end
+  return blocks
+end
+
+-- Every graded item of the lab with its points and visibility:
+-- {item = "run:NAME" | "check:TEST", points, visibility}.
+local function lab_items()
+  local names = {}
+  for _, n in ipairs(list_dir(expected_dir .. '/' .. lab, '^(.*)%.out$')) do
+    names[#names + 1] = lab .. '/run:' .. n
+  end
+  for _, t in ipairs(list_dir(root_dir .. '/labs/' .. lab, '^(test_.*%.c)$')) do
+    for line in io.lines(root_dir .. '/labs/' .. lab .. '/' .. t) do
+      local test = line:match('^START_TEST%(([%w_]+)%)')
+      if test then names[#names + 1] = lab .. '/check:' .. test end
+    end
+  end
+  local tmp = os.tmpname()
+  local f = io.open(tmp, 'w')
+  f:write(table.concat(names, '\n') .. '\n')
+  f:close()
+  local items = {}
+  local pipe = io.popen('"' .. root_dir .. '/scripts/points" <"' .. tmp .. '" 2>&1')
+  for line in pipe:lines() do
+    local item, pts, vis = line:match('^[^/]+/([^\t]+)\t([^\t]+)\t([^\t]+)$')
+    if item then
+      items[#items + 1] = {item = item, points = tonumber(pts), visibility = vis}
+      if tonumber(pts) == nil then warn('expected/points.txt gives no points to ' .. lab .. '/' .. item) end
+    else
+      warn('scripts/points: ' .. line)
+    end
+  end
+  pipe:close()
+  os.remove(tmp)
+  return items
+end
+
+local function handin_section()
+  local progs = handin_programs()
+  local blocks = {pandoc.Header(2, {pandoc.Str('What'), pandoc.Space(), pandoc.Str('to'),
+                                    pandoc.Space(), pandoc.Str('hand'), pandoc.Space(),
+                                    pandoc.Str('in')}, pandoc.Attr('what-to-hand-in'))}
+  local function md(text)
+    for _, b in ipairs(pandoc.read(text, 'markdown').blocks) do blocks[#blocks + 1] = b end
+  end
+  local num = lab:match('^(%d+)') or lab
+  if #progs == 0 then
+    md('Nothing: this lab has no program for you to write.')
+  else
+    local files = {}
+    for _, p in ipairs(progs) do
+      files[#files + 1] = '- `labs/' .. lab .. '/' .. p.file .. '` (' .. #p.regions ..
+        (#p.regions == 1 and ' part' or ' parts') .. ' to write)'
+    end
+    md('Hand in ' .. (#progs == 1 and 'this file' or 'these files') .. ', and nothing else:\n\n' ..
+       table.concat(files, '\n'))
+    md('In the kit, `make handin` packs the hand-in files of all its labs into ' ..
+       '`build/handin.tar.gz` (the file `HANDIN` lists them); upload that, or the files ' ..
+       'themselves. Check yourself first with `make grade LAB=' .. num .. '`: it runs the ' ..
+       'same items as the grader below and prints each one\'s points and a score.')
+    md('Your hand-in is graded in a fresh copy of the instructor\'s tree: only the files ' ..
+       'above are taken from it (edits to tests, expected outputs or points count for ' ..
+       'nothing), and each program is compiled on its own with the same warnings, so a ' ..
+       'program that does not compile loses only the items that run it.')
+  end
+  local items = lab_items()
+  local shown, zero, hidden_n, total = {}, {}, 0, 0
+  for _, it in ipairs(items) do
+    local secret = it.visibility ~= 'visible' and it.visibility ~= 'after_published'
+    if secret and mode ~= 'instructor' then
+      hidden_n = hidden_n + 1
+    elseif (it.points or 0) == 0 then
+      zero[#zero + 1] = it
+    else
+      shown[#shown + 1] = it
+      total = total + it.points
+    end
+    if secret and mode == 'instructor' then hidden_n = hidden_n + 1 end
+  end
+  local function name_of(it)
+    local run = it.item:match('^run:(.+)$')
+    if run then
+      if it.visibility == 'visible' or mode == 'instructor' then
+        return '[graded run `' .. run .. '`](#run-' .. run .. ')'
+      end
+      return 'graded run `' .. run .. '`'
+    end
+    return 'test `' .. it.item:gsub('^check:', '') .. '`'
+  end
+  if #shown > 0 then
+    local rows = {'| Item | Points |', '|:-----------------------------|----:|'}
+    for _, it in ipairs(shown) do
+      local extra = (it.visibility ~= 'visible') and (' (' .. it.visibility:gsub('_', ' ') .. ')') or ''
+      rows[#rows + 1] = '| ' .. name_of(it):gsub('|', '\\|') .. extra .. ' | ' .. it.points .. ' |'
+    end
+    rows[#rows + 1] = '| **Total' .. (mode == 'instructor' and '' or ' shown here') .. '** | **' .. total .. '** |'
+    md('How it is graded (`expected/points.txt`): each graded run compares your program\'s ' ..
+       'output with the lines under "What your program prints"; each test checks one ' ..
+       'claim of the lab on what your program did.\n\n' .. table.concat(rows, '\n'))
+  else
+    md('No item of this lab is worth points: it is a demonstration.')
+  end
+  if #zero > 0 then
+    local names = {}
+    for _, it in ipairs(zero) do names[#names + 1] = name_of(it) end
+    md('Also run, worth 0 points (demonstrations of the kernel, or checks of what the kit ' ..
+       'gives you): ' .. table.concat(names, ', ') .. '.')
+  end
+  if hidden_n > 0 then
+    if mode == 'instructor' then
+      md('The student edition names no hidden item; it says only that there ' ..
+         (hidden_n == 1 and 'is 1 hidden item.' or ('are ' .. hidden_n .. ' hidden items.')) ..
+         ' (They are in the table above with their visibility.)')
+    else
+      md('The grader also runs ' .. (hidden_n == 1 and '1 hidden item' or (hidden_n .. ' hidden items')) ..
+         ' that are not shown here: they test the same programs on other cases.')
     end
   end
   return blocks
@@ -322,6 +744,8 @@ local function expand_block(block)
   end
   if comment == 'labs' then return labs_table() end
   if comment == 'prints' then return prints_section() end
+  if comment == 'task' then return task_section() end
+  if comment == 'handin' then return handin_section() end
   return nil
 end
 
@@ -421,6 +845,46 @@ function Pandoc(doc)
   doc.blocks = out
 
   doc = doc:walk({Div = answer_div, Image = image, Link = link})
+
+  -- The hints again at the end of the page, shown only in print (in the
+  -- browser they unfold where they are).
+  if #print_hints > 0 then
+    local end_blocks = {pandoc.Header(2, {pandoc.Str('Hints')}, pandoc.Attr('hints'))}
+    for _, b in ipairs(print_hints) do end_blocks[#end_blocks + 1] = b end
+    doc.blocks:insert(pandoc.Div(end_blocks, pandoc.Attr('', {'print-only'})))
+  end
+
+  -- Rendering slips. A code span that crosses a source line keeps the
+  -- next line's indentation ("access   page 2"): one space is meant.
+  -- Smart typography makes an en dash of an option's "--" in prose
+  -- ("–sync"): give it back its two hyphens. In a table, "\|" inside a
+  -- code span stays literal in pandoc's pipe tables: it means "|".
+  doc = doc:walk({
+    Code = function(c)
+      local t = c.text:gsub('  +', ' ')
+      if t ~= c.text then c.text = t; return c end
+    end,
+    Str = function(s)
+      local t = s.text:gsub('^([%(\'"‘“]?)–(%l)', '%1--%2')
+      if t ~= s.text then s.text = t; return s end
+    end,
+    Table = function(tbl)
+      return tbl:walk({Code = function(c)
+        local t = c.text:gsub('\\|', '|')
+        -- A long name in a cell may break after "_" or "/" (a zero-width
+        -- space: weasyprint ignores <wbr>), so that the table fits the page
+        -- instead of pushing past its edge.
+        if #t > 16 and FORMAT:match('html') and t:match('[_/]') then
+          local parts = {}
+          for piece, sep in t:gmatch('([^_/]*)([_/]?)') do
+            if piece ~= '' or sep ~= '' then parts[#parts + 1] = html_escape(piece) .. sep end
+          end
+          return pandoc.RawInline('html', '<code>' .. table.concat(parts, '&#8203;') .. '</code>')
+        end
+        if t ~= c.text then c.text = t; return c end
+      end})
+    end,
+  })
 
   if mode == 'answers' then
     -- Only the answers' text, one after the other (scripts/test-handouts).
