@@ -35,6 +35,8 @@ What it does:
     difficulty and time estimated from the size of the reference code, and
     hints (the man pages of the calls the TODO names, and handouts/hints.tsv);
     never a line of the reference code itself.
+  * <!-- plots --> becomes the benchmark's plots (plots/throughput.svg,
+    latency.svg, copies.svg: the rules for images below).
   * <!-- handin --> becomes "What to hand in": the hand-in files, make handin,
     make grade, the points of each item (expected/points.txt, through
     scripts/points) and how many hidden items there are.
@@ -230,6 +232,7 @@ local function expected_block(name, id)
   for _, line in ipairs(output) do out_text[#out_text + 1] = render_placeholders(line, seen) end
 
   local blocks = {}
+  local widest = 0
   blocks[#blocks + 1] = pandoc.Para({pandoc.Strong({pandoc.Str('Graded run')}),
     pandoc.Space(), pandoc.Code(name), pandoc.Space(),
     pandoc.Str('(' .. rel .. ')')})
@@ -242,7 +245,6 @@ local function expected_block(name, id)
                                    pandoc.Attr('', {'command'}))
   if #out_text > 0 then
     -- Output wider than 92 columns is printed smaller (style.css).
-    local widest = 0
     for _, l in ipairs(out_text) do widest = math.max(widest, utf8.len(l) or #l) end
     blocks[#blocks + 1] = pandoc.Div({lines_block(out_text)},
       pandoc.Attr('', widest > 92 and {'output', 'wide'} or {'output'}))
@@ -264,7 +266,7 @@ local function expected_block(name, id)
       (lab:match('^(%d+)') or lab) .. '` runs it and compares.',
       'markdown').blocks, pandoc.Attr('', {'run-note'}))
   end
-  return pandoc.Div(blocks, pandoc.Attr(id or '', {'run'}))
+  return pandoc.Div(blocks, pandoc.Attr(id or '', widest > 92 and {'run', 'wide'} or {'run'}))
 end
 
 ---------------------------------------------------------------------------
@@ -745,6 +747,19 @@ local function expand_block(block)
   if comment == 'labs' then return labs_table() end
   if comment == 'prints' then return prints_section() end
   if comment == 'task' then return task_section() end
+  if comment == 'plots' then
+    -- The benchmark's plots, made by make bench plots (a note until then).
+    local blocks = {pandoc.Header(2, {pandoc.Str('The'), pandoc.Space(), pandoc.Str('plots'),
+                                      pandoc.Space(), pandoc.Str('of'), pandoc.Space(),
+                                      pandoc.Str('this'), pandoc.Space(), pandoc.Str('machine')},
+                                pandoc.Attr('plots'))}
+    for _, p in ipairs({{'throughput', 'Throughput against message size'},
+                        {'latency', 'Latency: one message there and back'},
+                        {'copies', 'Copies: a file through a pipe and through shared memory'}}) do
+      blocks[#blocks + 1] = pandoc.Para({pandoc.Image({pandoc.Str(p[2])}, 'plots/' .. p[1] .. '.svg', 'fig:')})
+    end
+    return blocks
+  end
   if comment == 'handin' then return handin_section() end
   return nil
 end
@@ -845,6 +860,17 @@ function Pandoc(doc)
   doc.blocks = out
 
   doc = doc:walk({Div = answer_div, Image = image, Link = link})
+
+  -- A hint of this lab's programs whose region is gone: say so.
+  if hints then
+    local progs = {}
+    for _, p in ipairs(handin_programs()) do progs[p.file] = true end
+    for i, h in ipairs(hints) do
+      if progs[h.file] and not hints_used[i] then
+        warn('handouts/hints.tsv: ' .. h.file .. ' has no region "' .. h.title .. '"')
+      end
+    end
+  end
 
   -- The hints again at the end of the page, shown only in print (in the
   -- browser they unfold where they are).
