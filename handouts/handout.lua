@@ -12,6 +12,8 @@ with these environment variables (scripts/handouts sets them):
   HANDOUT_SRC        the handouts/ folder (absolute): other images are relative
                      to it
   HANDOUT_PLOTS      the plots folder, $LAB_BUILD/plots (absolute)
+  HANDOUT_PLOT_EXT   png: a plot named NAME.svg is taken as NAME.png when there
+                     is one (the pages PDFs are made from)
   HANDOUT_LABS       a file of "slug<TAB>title<TAB>lab folder exists (0|1)"
                      lines, for the index's table of labs
   HANDOUT_REPORT     link to the reproduction report, relative to the page
@@ -792,6 +794,11 @@ local function image(img)
   local plot = plot_path(src)
   if plot then
     local candidates = {plots_dir .. '/' .. plot}
+    -- The page a PDF is made from takes the PNG: weasyprint cannot draw
+    -- gnuplot's SVG (it has no currentColor).
+    if os.getenv('HANDOUT_PLOT_EXT') == 'png' and plot:match('%.svg$') then
+      table.insert(candidates, 1, plots_dir .. '/' .. plot:gsub('%.svg$', '.png'))
+    end
     local stem = plot:match('^(.*)%.png$') or plot:match('^(.*)%.svg$')
     if stem then
       candidates[#candidates + 1] = plots_dir .. '/' .. stem .. '.svg'
@@ -860,6 +867,27 @@ function Pandoc(doc)
   doc.blocks = out
 
   doc = doc:walk({Div = answer_div, Image = image, Link = link})
+
+  -- Questions written "1. ..." / answer / "2. ..." are lists of one item
+  -- each, numbered by their start attribute (which weasyprint ignores):
+  -- an answer goes into the item it answers, and a list that continues
+  -- the numbering of the one before it joins it.
+  local function join_lists(blocks)
+    local out = pandoc.List()
+    for _, b in ipairs(blocks) do
+      local prev = out[#out]
+      if b.t == 'Div' and b.classes:includes('answer') and prev and prev.t == 'OrderedList' then
+        prev.content[#prev.content]:insert(b)
+      elseif b.t == 'OrderedList' and prev and prev.t == 'OrderedList' and
+             b.listAttributes.start == prev.listAttributes.start + #prev.content then
+        for _, item in ipairs(b.content) do prev.content:insert(item) end
+      else
+        out:insert(b)
+      end
+    end
+    return out
+  end
+  doc.blocks = join_lists(doc.blocks)
 
   -- A hint of this lab's programs whose region is gone: say so.
   if hints then
