@@ -699,11 +699,11 @@ local function handin_section()
     local run = it.item:match('^run:(.+)$')
     if run then
       if it.visibility == 'visible' or mode == 'instructor' then
-        return '[graded run `' .. run .. '`](#run-' .. run .. ')'
+        return '[Graded run `' .. run .. '`](#run-' .. run .. ')'
       end
-      return 'graded run `' .. run .. '`'
+      return 'Graded run `' .. run .. '`'
     end
-    return 'test `' .. it.item:gsub('^check:', '') .. '`'
+    return 'Test `' .. it.item:gsub('^check:', '') .. '`'
   end
   if #shown > 0 then
     local rows = {'| Item | Points |', '|:-----------------------------|----:|'}
@@ -711,7 +711,8 @@ local function handin_section()
       local extra = (it.visibility ~= 'visible') and (' (' .. it.visibility:gsub('_', ' ') .. ')') or ''
       rows[#rows + 1] = '| ' .. name_of(it):gsub('|', '\\|') .. extra .. ' | ' .. it.points .. ' |'
     end
-    rows[#rows + 1] = '| **Total' .. (mode == 'instructor' and '' or ' shown here') .. '** | **' .. total .. '** |'
+    rows[#rows + 1] = '| **Total' .. ((mode ~= 'instructor' and hidden_n > 0) and ' shown here' or '') ..
+                      '** | **' .. total .. '** |'
     md('How it is graded (`expected/points.txt`): each graded run compares your program\'s ' ..
        'output with the lines under "What your program prints"; each test checks one ' ..
        'claim of the lab on what your program did.\n\n' .. table.concat(rows, '\n'))
@@ -720,7 +721,9 @@ local function handin_section()
   end
   if #zero > 0 then
     local names = {}
-    for _, it in ipairs(zero) do names[#names + 1] = name_of(it) end
+    for _, it in ipairs(zero) do
+      names[#names + 1] = name_of(it):gsub('^(%[?)Graded', '%1graded'):gsub('^Test', 'test')
+    end
     md('Also run, worth 0 points (demonstrations of the kernel, or checks of what the kit ' ..
        'gives you): ' .. table.concat(names, ', ') .. '.')
   end
@@ -731,7 +734,7 @@ local function handin_section()
          ' (They are in the table above with their visibility.)')
     else
       md('The grader also runs ' .. (hidden_n == 1 and '1 hidden item' or (hidden_n .. ' hidden items')) ..
-         ' that are not shown here: they test the same programs on other cases.')
+         ', not listed here.')
     end
   end
   return blocks
