@@ -928,10 +928,10 @@ function Pandoc(doc)
     Table = function(tbl)
       return tbl:walk({Code = function(c)
         local t = c.text:gsub('\\|', '|')
-        -- A long name in a cell may break after "_" or "/" (a zero-width
+        -- A long name (no space in it) in a cell may break after "_" or "/" (a zero-width
         -- space: weasyprint ignores <wbr>), so that the table fits the page
         -- instead of pushing past its edge.
-        if #t > 16 and FORMAT:match('html') and t:match('[_/]') then
+        if #t > 20 and not t:match('%s') and FORMAT:match('html') and t:match('[_/]') then
           local parts = {}
           for piece, sep in t:gmatch('([^_/]*)([_/]?)') do
             if piece ~= '' or sep ~= '' then parts[#parts + 1] = html_escape(piece) .. sep end
