@@ -162,6 +162,29 @@ START_TEST(test_exchange_is_repeatable)
 }
 END_TEST
 
+// without --demo, are parent and child ordered by the token alone, with no
+// sleep in either (observed with strace -f)?
+START_TEST(test_no_sleep_in_default_mode)
+{
+    const char *modes[][2] = {{NULL, NULL}, {"--people", NULL}};
+    for (int i = 0; i < 2; i++) {
+        struct lab_result r;
+        char *trace;
+        if (!lab_run_traced(&r, &trace, 10, "nanosleep,clock_nanosleep",
+                            "anon_fork", modes[i][0], NULL))
+            LAB_SKIP("strace is not installed or cannot trace here "
+                     "(scripts/setup check installs it)");
+        ck_assert_msg(r.exited && r.code == 0, "anon_fork failed: %s", r.err);
+        ck_assert_msg(strstr(trace, "sleep(") == NULL,
+                      "anon_fork %s called sleep without --demo: parent and "
+                      "child must be ordered by the pipe's token:\n%s",
+                      modes[i][0] ? modes[i][0] : "", trace);
+        free(trace);
+        lab_result_free(&r);
+    }
+}
+END_TEST
+
 // is the child reaped, so that no zombie is left behind?
 START_TEST(test_child_is_reaped)
 {
@@ -323,6 +346,7 @@ Suite *lab_suite(void)
     tcase_add_test(tc, test_parent_and_child_exchange_messages);
     tcase_add_test(tc, test_people_child_reads_ages_parent_reads_100);
     tcase_add_test(tc, test_exchange_is_repeatable);
+    tcase_add_test(tc, test_no_sleep_in_default_mode);
     tcase_add_test(tc, test_child_is_reaped);
     tc = lab_tcase(s, "private", 10);
     tcase_add_test(tc, test_private_region_does_not_carry_stores);
