@@ -23,7 +23,9 @@ static const char data[] = "################################\n";
  * change": after that line A has mapped the file and printed view 1. */
 static void start_reader(struct lab_proc *a, const char *path)
 {
-    lab_spawn(a, "poll_reader", path, NULL);
+    /* The writer's change comes within milliseconds: a short timeout makes
+     * a writer whose stores never reach the file fail fast. */
+    lab_spawn(a, "poll_reader", "--timeout", "3", path, NULL);
     const char *line;
     while ((line = lab_read_line(a, 10)) != NULL)
         if (strncmp(line, "waiting for a change", 20) == 0)

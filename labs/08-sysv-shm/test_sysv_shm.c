@@ -401,8 +401,8 @@ START_TEST(test_shorter_text_replaces_longer_and_excl_refuses_existing_key)
     int made = r.exited && r.code == 0 ? atoi(r.out) : -1;
     ck_assert_msg(!(r.exited && r.code == 0) && made != kid,
                   "svshm_create -x on a key that has segment %d already "
-                  "succeeded (printed %s): IPC_CREAT | IPC_EXCL must fail with "
-                  "EEXIST", kid, r.out);
+                  "succeeded (printed id %d): IPC_CREAT | IPC_EXCL must fail "
+                  "with EEXIST", kid, made);
     lab_result_free(&r);
     ck_assert_int_eq(shmctl(kid, IPC_RMID, NULL), 0);
 }
