@@ -175,6 +175,11 @@ START_TEST(test_no_sleep_in_default_mode)
             LAB_SKIP("strace is not installed or cannot trace here "
                      "(scripts/setup check installs it)");
         ck_assert_msg(r.exited && r.code == 0, "anon_fork failed: %s", r.err);
+        // the exchange happened (a program that does nothing never sleeps)
+        ck_assert_msg(strstr(r.out, i == 0 ? "parent got a message: hi, dad"
+                                           : "first people's age is 100"),
+                      "anon_fork %s: no exchange in: %s",
+                      modes[i][0] ? modes[i][0] : "", r.out);
         ck_assert_msg(strstr(trace, "sleep(") == NULL,
                       "anon_fork %s called sleep without --demo: parent and "
                       "child must be ordered by the pipe's token:\n%s",
