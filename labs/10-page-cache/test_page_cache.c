@@ -92,31 +92,29 @@ START_TEST(test_one_fault_maps_several_cached_pages)
         LAB_SKIP("the file system did not evict the file (%s)", lab_fs_type("."));
     }
     long touched = b.touched;
-    // B touches every page in order: a touch faults exactly at the start of
-    // each fault-around window, so the faulting touches (F) are evenly
-    // spaced from page 0 on, and there is one per window up to page 64
+    // B touches every page in order, so its faulting touches (F) run from
+    // page 0 to the last window: the last F is within two of the widest
+    // gaps between faults of the end (a touch loop that skips pages leaves
+    // the last part without an F)
     const char *map = r.err;
     while ((map = strstr(map, "\nB: ")) != NULL && map[4] != 'F' && map[4] != '.')
         map++;
     ck_assert_msg(map != NULL, "no 'B: ' fault map on stderr: %s", r.err);
     map += 4;
-    long first_gap = 0, count = 0, last = -1;
+    long gap = 0, last = -1;
     for (long i = 0; i < 64 && (map[i] == 'F' || map[i] == '.'); i++) {
         if (map[i] != 'F')
             continue;
-        if (count == 1)
-            first_gap = i;
-        ck_assert_msg(count == 0 ? i == 0 : i - last == first_gap,
-                      "B's faulting touches are not one per window from page "
-                      "0 on (was every page touched, in order?): %.64s", map);
+        ck_assert_msg(last >= 0 || i == 0, "B's first touch did not fault: %.64s", map);
+        if (last >= 0 && i - last > gap)
+            gap = i - last;
         last = i;
-        count++;
     }
-    if (count > 1)
-        ck_assert_msg(last + first_gap >= 64,
-                      "B's faults stop at page %ld of 64 with windows of %ld "
-                      "pages: were the last pages touched? %.64s", last,
-                      first_gap, map);
+    if (gap > 0)
+        ck_assert_msg(last + 2 * gap >= 64,
+                      "B's faults stop at page %ld of 64, and the widest gap "
+                      "between two faults is %ld pages: were the last pages "
+                      "touched? %.64s", last, gap, map);
     lab_result_free(&r);
     if (touched >= 64)
         LAB_SKIP("every touch faulted: fault-around is off or no larger than "
