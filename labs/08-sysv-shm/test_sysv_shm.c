@@ -376,9 +376,9 @@ START_TEST(test_shorter_text_replaces_longer_and_excl_refuses_existing_key)
     char ids[16];
     snprintf(ids, sizeof ids, "%d", id);
     struct lab_result r;
-    RUN_OK(&r, "svshm_write", ids, "a longer text first");
+    LAB_RUN_OK(&r, "svshm_write", ids, "a longer text first");
     lab_result_free(&r);
-    RUN_OK(&r, "svshm_write", ids, "short");
+    LAB_RUN_OK(&r, "svshm_write", ids, "short");
     lab_result_free(&r);
     // the bytes themselves: "short", its NUL, then the rest of the old text
     const char *seg = shmat(id, NULL, SHM_RDONLY);
@@ -387,7 +387,7 @@ START_TEST(test_shorter_text_replaces_longer_and_excl_refuses_existing_key)
                   "the segment holds \"%.19s\": svshm_write must store the text "
                   "and its terminating NUL", seg);
     ck_assert_int_eq(shmdt(seg), 0);
-    RUN_OK(&r, "svshm_read", ids);
+    LAB_RUN_OK(&r, "svshm_read", ids);
     ck_assert_str_eq(r.out, "short\n");
     lab_result_free(&r);
     ck_assert_int_eq(shmctl(id, IPC_RMID, NULL), 0);
