@@ -92,6 +92,14 @@ void lab_runv(struct lab_result *r, double timeout_s, const char *input,
               char *const argv[]);
 void lab_result_free(struct lab_result *r);
 
+/* lab_run() under strace -f, recording only the system calls named in
+ * `calls` (strace's -e trace= list, "mmap,msync,munmap,close"): *trace gets
+ * strace's log, one call a line (malloc'd). Returns 0 without running
+ * anything if strace is not installed (then the test should LAB_SKIP). */
+int lab_run_traced(struct lab_result *r, char **trace, double timeout_s,
+                   const char *calls, const char *prog, ...)
+    __attribute__((sentinel));
+
 /* Make the programs this test starts next obey file permission bits even
  * when the test runs as root: the child drops CAP_DAC_OVERRIDE and
  * CAP_DAC_READ_SEARCH from its capability bounding set before exec, so a

@@ -9,6 +9,7 @@
 #include "testlib.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <fcntl.h>
 #include <string.h>
@@ -59,6 +60,106 @@ START_TEST(test_offset_and_char_arguments)
     ck_assert_int_eq(after[39], '#');
     ck_assert_int_eq(memcmp(after, data, 39), 0);
     free(after);
+    lab_result_free(&r);
+}
+END_TEST
+
+/* The line of the trace, at or after `from`, of a call to `call` whose text
+ * holds `needle` (NULL: any), or NULL. */
+static const char *find_call(const char *from, const char *call,
+                             const char *needle)
+{
+    size_t n = strlen(call);
+    for (const char *line = from; line != NULL && *line != '\0';) {
+        const char *end = strchr(line, '\n');
+        size_t len = end ? (size_t)(end - line) : strlen(line);
+        const char *c = line;
+        while (c < line + len && (*c == ' ' || (*c >= '0' && *c <= '9')))
+            c++;  /* strace -f starts each line with the pid */
+        if (strncmp(c, call, n) == 0 && c[n] == '(' &&
+            (needle == NULL || memmem(c, len - (size_t)(c - line), needle,
+                                      strlen(needle)) != NULL))
+            return line;
+        line = end ? end + 1 : NULL;
+    }
+    return NULL;
+}
+
+// does map_file close the descriptor right after mmap, write the store back
+// with msync(MS_SYNC), and only then munmap (observed with strace)?
+START_TEST(test_calls_close_msync_munmap_in_order)
+{
+    lab_write_file("data.txt", data, DATA_LEN);
+    struct lab_result r;
+    char *trace;
+    if (!lab_run_traced(&r, &trace, 10, "mmap,close,msync,munmap", "map_file",
+                        "data.txt", NULL))
+        LAB_SKIP("strace is not installed or cannot trace here "
+                 "(scripts/setup check installs it)");
+    ck_assert_msg(r.exited && r.code == 0, "map_file failed: %s", r.err);
+    // mmap(NULL, 40, PROT_READ|PROT_WRITE, MAP_SHARED, FD, 0) = ADDR
+    const char *m = find_call(trace, "mmap", "MAP_SHARED");
+    ck_assert_msg(m != NULL, "no mmap(..., MAP_SHARED, ...) in the trace:\n%s", trace);
+    int fd = -1;
+    unsigned long addr = 0;
+    const char *f = strstr(m, "MAP_SHARED, ");
+    const char *a = strstr(m, ") = 0x");
+    ck_assert_msg(f && a && sscanf(f + 12, "%d", &fd) == 1 &&
+                      sscanf(a + 4, "%lx", &addr) == 1,
+                  "cannot read the mmap line: %.200s", m);
+    // the very next call is close(FD): the descriptor goes right after mmap
+    const char *next = strchr(m, '\n');
+    char want[64];
+    snprintf(want, sizeof want, "close(%d)", fd);
+    ck_assert_msg(next && strstr(next + 1, want) != NULL &&
+                      find_call(next + 1, "close", NULL) == next + 1 &&
+                      strncmp(strstr(next + 1, "close("), want, strlen(want)) == 0,
+                  "the descriptor %d was not closed right after mmap:\n%s", fd,
+                  trace);
+    // msync(ADDR, 40, MS_SYNC) before munmap(ADDR, 40)
+    char start[64];
+    snprintf(start, sizeof start, "0x%lx, ", addr);
+    const char *sync = find_call(m, "msync", start);
+    ck_assert_msg(sync != NULL, "no msync() of the mapping: the store was "
+                  "never written back before map_file said so:\n%s", trace);
+    const char *nl = strchr(sync, '\n');
+    ck_assert_msg(memmem(sync, nl ? (size_t)(nl - sync) : strlen(sync),
+                         "MS_SYNC", 7) != NULL,
+                  "msync() without MS_SYNC does not wait for the write-back: %.120s",
+                  sync);
+    ck_assert_msg(find_call(sync, "munmap", start) != NULL,
+                  "no munmap() of the mapping after msync:\n%s", trace);
+    free(trace);
+    lab_result_free(&r);
+}
+END_TEST
+
+// a file that fills its last page exactly has no NUL after its bytes: does
+// map_file print exactly the file, no more (printf("%s") would run past)?
+START_TEST(test_file_filling_its_last_page_is_printed_exactly)
+{
+    long page = lab_page();
+    char *full = malloc((size_t)page);
+    ck_assert_ptr_nonnull(full);
+    for (long i = 0; i < page; i++)
+        full[i] = i % 16 == 15 ? '\n' : (char)('a' + i % 26);
+    lab_write_file("full.txt", full, (size_t)page);
+    struct lab_result r;
+    lab_run(&r, 10, NULL, "map_file", "full.txt", "0", "#", NULL);
+    ck_assert_msg(r.exited && r.code == 0,
+                  "map_file on a file of exactly one page failed (did it read "
+                  "past the page?): %s", r.err);
+    const char *body = strchr(r.out, '\n');
+    ck_assert_ptr_nonnull(body);
+    body++;
+    const char *tail = "stored '#' at offset 0";
+    size_t want = (size_t)(body - r.out) + (size_t)page;
+    ck_assert_msg(r.out_len > want && memcmp(body, full, (size_t)page) == 0 &&
+                      strncmp(r.out + want, tail, strlen(tail)) == 0,
+                  "what map_file printed is not exactly the file's %ld bytes "
+                  "(%zu bytes of stdout): a file that fills its last page has "
+                  "no NUL after it (printf(\"%%s\")?)", page, r.out_len);
+    free(full);
     lab_result_free(&r);
 }
 END_TEST
@@ -147,6 +248,8 @@ Suite *lab_suite(void)
     TCase *tc = lab_tcase(s, "store", 10);
     tcase_add_test(tc, test_store_changes_exactly_one_byte);
     tcase_add_test(tc, test_offset_and_char_arguments);
+    tcase_add_test(tc, test_calls_close_msync_munmap_in_order);
+    tcase_add_test(tc, test_file_filling_its_last_page_is_printed_exactly);
     tcase_add_test(tc, test_mapping_usable_after_close);
     tc = lab_tcase(s, "refusals", 10);
     tcase_add_test(tc, test_offset_past_end_is_refused);

@@ -23,7 +23,9 @@ static const char data[] = "################################\n";
  * change": after that line A has mapped the file and printed view 1. */
 static void start_reader(struct lab_proc *a, const char *path)
 {
-    lab_spawn(a, "poll_reader", path, NULL);
+    /* The writer's change comes within milliseconds: a short timeout makes
+     * a writer whose stores never reach the file fail fast. */
+    lab_spawn(a, "poll_reader", "--timeout", "3", path, NULL);
     const char *line;
     while ((line = lab_read_line(a, 10)) != NULL)
         if (strncmp(line, "waiting for a change", 20) == 0)
@@ -132,7 +134,9 @@ START_TEST(test_reader_times_out_without_a_change)
     struct lab_result r;
     lab_run(&r, 10, NULL, "poll_reader", "--timeout", "1", "shared.txt", NULL);
     ck_assert_msg(r.exited, "poll_reader was killed by signal %d", r.sig);
-    ck_assert_int_eq(r.code, 1);
+    ck_assert_msg(r.code == 1, "poll_reader --timeout 1 on a file nobody "
+                  "changes exited %d: after its timeout it must fail (exit 1)",
+                  r.code);
     // it printed view 1, then said on stderr that nothing changed
     ck_assert_ptr_nonnull(strstr(r.out, "view 1:\n" "################"));
     ck_assert_ptr_null(strstr(r.out, "view 2:"));

@@ -120,12 +120,15 @@ static int child_store_seen_by_parent(int flags)
     pid_t pid = fork();
     ck_assert_int_ne(pid, -1);
     if (pid == 0) {
+        /* What the child finds is the parent's 20 (shared, or a copy made
+         * at fork); only then does it store its 100. */
+        int found = *v;
         *v = 100;
-        _exit(*v == 100 ? 0 : 1);
+        _exit(found == 20 ? 0 : 1);
     }
     int status;
     ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-    // the child saw its own store and exited 0
+    // the child found the parent's store from before fork (exit 0)
     ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     int seen = *v;
     ck_assert_int_eq(munmap(v, sizeof *v), 0);
@@ -147,12 +150,43 @@ START_TEST(test_exchange_is_repeatable)
 {
     struct lab_result first, r;
     run_anon_fork(&first, "--people", NULL);
+    // the exchange happened (the same nothing every time would be no proof)
+    ck_assert_msg(strstr(first.out, "parent read: the first people's age is 100\n"),
+                  "the parent did not read the child's 100: %s", first.out);
     for (int i = 0; i < 10; i++) {
         run_anon_fork(&r, "--people", NULL);
         ck_assert_str_eq(r.out, first.out);
         lab_result_free(&r);
     }
     lab_result_free(&first);
+}
+END_TEST
+
+// without --demo, are parent and child ordered by the token alone, with no
+// sleep in either (observed with strace -f)?
+START_TEST(test_no_sleep_in_default_mode)
+{
+    const char *modes[][2] = {{NULL, NULL}, {"--people", NULL}};
+    for (int i = 0; i < 2; i++) {
+        struct lab_result r;
+        char *trace;
+        if (!lab_run_traced(&r, &trace, 10, "nanosleep,clock_nanosleep",
+                            "anon_fork", modes[i][0], NULL))
+            LAB_SKIP("strace is not installed or cannot trace here "
+                     "(scripts/setup check installs it)");
+        ck_assert_msg(r.exited && r.code == 0, "anon_fork failed: %s", r.err);
+        // the exchange happened (a program that does nothing never sleeps)
+        ck_assert_msg(strstr(r.out, i == 0 ? "parent got a message: hi, dad"
+                                           : "first people's age is 100"),
+                      "anon_fork %s: no exchange in: %s",
+                      modes[i][0] ? modes[i][0] : "", r.out);
+        ck_assert_msg(strstr(trace, "sleep(") == NULL,
+                      "anon_fork %s called sleep without --demo: parent and "
+                      "child must be ordered by the pipe's token:\n%s",
+                      modes[i][0] ? modes[i][0] : "", trace);
+        free(trace);
+        lab_result_free(&r);
+    }
 }
 END_TEST
 
@@ -361,6 +395,7 @@ Suite *lab_suite(void)
     tcase_add_test(tc, test_parent_and_child_exchange_messages);
     tcase_add_test(tc, test_people_child_reads_ages_parent_reads_100);
     tcase_add_test(tc, test_exchange_is_repeatable);
+    tcase_add_test(tc, test_no_sleep_in_default_mode);
     tcase_add_test(tc, test_child_is_reaped);
     tc = lab_tcase(s, "private", 10);
     tcase_add_test(tc, test_private_region_does_not_carry_stores);

@@ -200,6 +200,25 @@ START_TEST(test_file_covering_the_mapping_faults_only_past_it)
     ck_assert_str_eq(code, "SEGV_ACCERR");
     ck_assert_int_eq(fpage, 4);
     ck_assert_int_eq(off, 3 * page + 4);
+    // the stores themselves, read back from the file: age 100 in the last
+    // two records of pages 1-3 and the first record of pages 2 and 3, and
+    // in no other record (the file was all zeros)
+    size_t len;
+    char *file = lab_read_file("data.bin", &len);
+    ck_assert_uint_eq(len, (size_t)(3 * page));
+    long per_page = page / (long)sizeof(struct people);
+    for (long rec = 0; rec < 3 * per_page; rec++) {
+        struct people p;
+        memcpy(&p, file + rec * (long)sizeof p, sizeof p);
+        long in_page = rec % per_page;
+        int want = in_page >= per_page - 2 || (in_page == 0 && rec > 0) ? 100 : 0;
+        ck_assert_msg(p.age == want, "record %ld (page %ld, record %ld of it) "
+                      "has age %d in the file, expected %d: the probe stores "
+                      "100 into the last two records of each page and the "
+                      "first record of the next", rec, rec / per_page + 1,
+                      in_page, p.age, want);
+    }
+    free(file);
     lab_result_free(&r);
 }
 END_TEST

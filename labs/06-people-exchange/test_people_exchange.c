@@ -210,6 +210,87 @@ START_TEST(test_file_keeps_its_size)
 }
 END_TEST
 
+// names that fill all 4 bytes have no NUL: does people_reader print each
+// name and age exactly (a %s print runs on into the age)?
+START_TEST(test_reader_prints_full_width_names_exactly)
+{
+    people rec[10];
+    for (int i = 0; i < 10; i++) {
+        for (int j = 0; j < 4; j++)
+            rec[i].name[j] = (char)('a' + (4 * i + j) % 26);
+        rec[i].age = i + 1;
+    }
+    lab_write_file("full.dat", rec, sizeof rec);
+    char *out = read_records("full.dat");
+    const char *line = out;
+    for (int i = 0; i < 10; i++) {
+        char want[64];
+        int n = snprintf(want, sizeof want, "name: %.4s age %d;\n", rec[i].name,
+                         rec[i].age);
+        ck_assert_msg(strncmp(line, want, (size_t)n) == 0,
+                      "record %d of names that fill all 4 bytes: expected "
+                      "\"%.*s\", got \"%.*s\" (a name without a NUL printed "
+                      "with %%s?)", i + 1, n - 1, want,
+                      (int)strcspn(line, "\n"), line);
+        line += n;
+    }
+    free(out);
+}
+END_TEST
+
+/* The lines of an strace log that call one of the comma-separated calls. */
+static int count_calls(const char *trace, const char *calls)
+{
+    int n = 0;
+    char list[128];
+    snprintf(list, sizeof list, "%s", calls);
+    for (char *c = strtok(list, ","); c != NULL; c = strtok(NULL, ",")) {
+        char want[64];
+        snprintf(want, sizeof want, " %s(", c);
+        for (const char *p = trace; (p = strstr(p, want)) != NULL; p++)
+            n++;
+    }
+    return n;
+}
+
+// without --demo, is the writer ordered by its standard input alone (no
+// sleep), and does the reader unmap what it mapped (observed with strace)?
+START_TEST(test_no_sleep_in_default_mode_and_reader_unmaps)
+{
+    const char *sleeps = "nanosleep,clock_nanosleep";
+    struct lab_result r;
+    char *trace;
+    if (!lab_run_traced(&r, &trace, 10, sleeps, "people_writer", "people.dat",
+                        NULL))
+        LAB_SKIP("strace is not installed or cannot trace here "
+                 "(scripts/setup check installs it)");
+    ck_assert_msg(r.exited && r.code == 0, "people_writer failed: %s", r.err);
+    ck_assert_msg(count_calls(trace, sleeps) == 0,
+                  "people_writer called sleep in the default mode: it must hold "
+                  "the mapping until its standard input ends, not for a time:\n%s",
+                  trace);
+    free(trace);
+    lab_result_free(&r);
+
+    ck_assert(lab_run_traced(&r, &trace, 10, "mmap,munmap", "people_reader",
+                             "people.dat", NULL));
+    ck_assert_msg(r.exited && r.code == 0, "people_reader failed: %s", r.err);
+    // mmap(NULL, 80, PROT_READ, MAP_SHARED, fd, 0) = ADDR ... munmap(ADDR, 80)
+    const char *m = strstr(trace, "PROT_READ, MAP_SHARED");
+    const char *a = m ? strstr(m, ") = 0x") : NULL;
+    unsigned long addr = 0;
+    ck_assert_msg(a && sscanf(a + 4, "%lx", &addr) == 1,
+                  "no mmap(PROT_READ, MAP_SHARED) in people_reader's trace:\n%s",
+                  trace);
+    char want[64];
+    snprintf(want, sizeof want, "munmap(0x%lx, ", addr);
+    ck_assert_msg(strstr(a, want) != NULL,
+                  "people_reader never called munmap on its mapping:\n%s", trace);
+    free(trace);
+    lab_result_free(&r);
+}
+END_TEST
+
 // does every kind of bad input get one clear line and the right status?
 START_TEST(test_bad_input)
 {
@@ -255,6 +336,8 @@ Suite *lab_suite(void)
     tcase_add_test(tc, test_reader_sees_10_records_while_writer_holds);
     tcase_add_test(tc, test_records_after_unmap_depend_on_writeback);
     tcase_add_test(tc, test_file_keeps_its_size);
+    tcase_add_test(tc, test_reader_prints_full_width_names_exactly);
+    tcase_add_test(tc, test_no_sleep_in_default_mode_and_reader_unmaps);
     tc = lab_tcase(s, "refusals", 10);
     tcase_add_test(tc, test_bad_input);
     return s;

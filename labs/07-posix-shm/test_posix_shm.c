@@ -306,6 +306,37 @@ START_TEST(test_plain_posix_programs_interoperate)
 }
 END_TEST
 
+// an object that fills its last page with text has no NUL in it: does
+// pshm_read print exactly its bytes (a %s print runs past the mapping)?
+START_TEST(test_object_filling_its_page_is_read_exactly)
+{
+    char name[128];
+    lab_unique_name(name, sizeof name, "full");
+    long page = lab_page();
+    int fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
+    ck_assert_int_ne(fd, -1);
+    char *text = malloc((size_t)page + 1);
+    ck_assert_ptr_nonnull(text);
+    for (long i = 0; i < page; i++)
+        text[i] = (char)('a' + i % 26);
+    text[page] = '\n';
+    ck_assert_int_eq(write(fd, text, (size_t)page), page);
+    close(fd);
+    struct lab_result r;
+    lab_run(&r, 10, NULL, "pshm_read", name, NULL);
+    shm_unlink(name);
+    ck_assert_msg(r.exited && r.code == 0, "pshm_read of an object of one "
+                  "page of text failed (read past it?): %s", r.err);
+    ck_assert_msg(r.out_len == (size_t)page + 1 &&
+                      memcmp(r.out, text, (size_t)page + 1) == 0,
+                  "pshm_read printed %zu bytes for an object of %ld bytes of "
+                  "text and no NUL: it must print exactly the object's bytes",
+                  r.out_len, page);
+    free(text);
+    lab_result_free(&r);
+}
+END_TEST
+
 // does a mapping survive shm_unlink, for reading and writing, while shm_open fails with ENOENT?
 START_TEST(test_unlink_keeps_existing_mappings)
 {
@@ -547,6 +578,7 @@ Suite *lab_suite(void)
     tc = lab_tcase(s, "persistence", 10);
     tcase_add_test(tc, test_data_outlives_the_writer_until_unlink);
     tcase_add_test(tc, test_plain_posix_programs_interoperate);
+    tcase_add_test(tc, test_object_filling_its_page_is_read_exactly);
     tcase_add_test(tc, test_unlink_keeps_existing_mappings);
     tc = lab_tcase(s, "addresses", 10);
     tcase_add_test(tc, test_offsets_work_in_both_mappings_pointers_do_not);

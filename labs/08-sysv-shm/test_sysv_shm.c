@@ -418,6 +418,46 @@ START_TEST(test_segment_larger_than_memory_depends_on_reservation)
 }
 END_TEST
 
+// does a shorter text replace a longer one (its NUL ends it), and does -x
+// (IPC_EXCL) refuse a key that has a segment already?
+START_TEST(test_shorter_text_replaces_longer_and_excl_refuses_existing_key)
+{
+    int id = CREATE("100");
+    char ids[16];
+    snprintf(ids, sizeof ids, "%d", id);
+    struct lab_result r;
+    LAB_RUN_OK(&r, "svshm_write", ids, "a longer text first");
+    lab_result_free(&r);
+    LAB_RUN_OK(&r, "svshm_write", ids, "short");
+    lab_result_free(&r);
+    // the bytes themselves: "short", its NUL, then the rest of the old text
+    const char *seg = shmat(id, NULL, SHM_RDONLY);
+    ck_assert_ptr_ne(seg, (void *)-1);
+    ck_assert_msg(memcmp(seg, "short\0er text first", 19) == 0,
+                  "the segment holds \"%.19s\": svshm_write must store the text "
+                  "and its terminating NUL", seg);
+    ck_assert_int_eq(shmdt(seg), 0);
+    LAB_RUN_OK(&r, "svshm_read", ids);
+    ck_assert_str_eq(r.out, "short\n");
+    lab_result_free(&r);
+    ck_assert_int_eq(shmctl(id, IPC_RMID, NULL), 0);
+
+    key_t key;
+    int proj;
+    int kid = create_keyed("keyfile", 10, &key, &proj);
+    char projs[8];
+    snprintf(projs, sizeof projs, "%d", proj);
+    lab_run(&r, 10, NULL, "svshm_create", "-x", "10", "keyfile", projs, NULL);
+    int made = r.exited && r.code == 0 ? atoi(r.out) : -1;
+    ck_assert_msg(!(r.exited && r.code == 0) && made != kid,
+                  "svshm_create -x on a key that has segment %d already "
+                  "succeeded (printed id %d): IPC_CREAT | IPC_EXCL must fail "
+                  "with EEXIST", kid, made);
+    lab_result_free(&r);
+    ck_assert_int_eq(shmctl(kid, IPC_RMID, NULL), 0);
+}
+END_TEST
+
 // does every kind of bad input get one clear line and the right status?
 START_TEST(test_bad_input)
 {
@@ -511,6 +551,7 @@ Suite *lab_suite(void)
     tcase_add_test(tc, test_size_is_fixed_unlike_posix_and_file_mappings);
     tc = lab_tcase(s, "addresses", 10);
     tcase_add_test(tc, test_two_attachments_two_addresses_same_bytes);
+    tcase_add_test(tc, test_shorter_text_replaces_longer_and_excl_refuses_existing_key);
     tc = lab_tcase(s, "bigger-than-memory", 10);
     tcase_add_test(tc, test_segment_larger_than_memory_depends_on_reservation);
     tc = lab_tcase(s, "refusals", 20);

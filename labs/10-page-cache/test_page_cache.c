@@ -95,6 +95,29 @@ START_TEST(test_one_fault_maps_several_cached_pages)
         LAB_SKIP("the file system did not evict the file (%s)", lab_fs_type("."));
     }
     long touched = b.touched;
+    // B touches every page in order, so its faulting touches (F) run from
+    // page 0 to the last window: the last F is within two of the widest
+    // gaps between faults of the end (a touch loop that skips pages leaves
+    // the last part without an F)
+    const char *map = r.err;
+    while ((map = strstr(map, "\nB: ")) != NULL && map[4] != 'F' && map[4] != '.')
+        map++;
+    ck_assert_msg(map != NULL, "no 'B: ' fault map on stderr: %s", r.err);
+    map += 4;
+    long gap = 0, last = -1;
+    for (long i = 0; i < 64 && (map[i] == 'F' || map[i] == '.'); i++) {
+        if (map[i] != 'F')
+            continue;
+        ck_assert_msg(last >= 0 || i == 0, "B's first touch did not fault: %.64s", map);
+        if (last >= 0 && i - last > gap)
+            gap = i - last;
+        last = i;
+    }
+    if (gap > 0)
+        ck_assert_msg(last + 2 * gap >= 64,
+                      "B's faults stop at page %ld of 64, and the widest gap "
+                      "between two faults is %ld pages: were the last pages "
+                      "touched? %.64s", last, gap, map);
     lab_result_free(&r);
     if (touched >= 64)
         LAB_SKIP("every touch faulted: fault-around is off or no larger than "
