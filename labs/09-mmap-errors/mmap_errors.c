@@ -68,6 +68,22 @@ static long page;
 static int verbose;
 static int failures;
 
+/* The parent's side of a probe run in a child: read the child's one-line
+ * answer from fd into buf (NUL-terminated) and reap the child. "child
+ * failed" unless the child answered and exited 0. */
+static const char *child_answer(int fd, pid_t pid, char *buf, size_t size)
+{
+    ssize_t n = read(fd, buf, size - 1);
+    close(fd);
+    int status;
+    if (waitpid(pid, &status, 0) == -1)
+        die("waitpid");
+    if (n <= 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        return "child failed";
+    buf[n] = '\0';
+    return buf;
+}
+
 /* ---- printing the table ------------------------------------------------ */
 
 static void header(void)
@@ -157,15 +173,7 @@ static const char *memlock_over_limit(void)
     }
     close(pfd[1]);
     static char answer[32];
-    ssize_t n = read(pfd[0], answer, sizeof answer - 1);
-    close(pfd[0]);
-    int status;
-    if (waitpid(pid, &status, 0) == -1)
-        die("waitpid");
-    if (n <= 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        return "child failed";
-    answer[n] = '\0';
-    return answer;
+    return child_answer(pfd[0], pid, answer, sizeof answer);
 }
 
 /* ---- ENOMEM: more mappings than vm.max_map_count ------------------------ */
@@ -226,14 +234,8 @@ static const char *map_count_limit(long *made)
     }
     close(pfd[1]);
     static char answer[64];
-    ssize_t n = read(pfd[0], answer, sizeof answer - 1);
-    close(pfd[0]);
-    int status;
-    if (waitpid(pid, &status, 0) == -1)
-        die("waitpid");
-    if (n <= 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    if (child_answer(pfd[0], pid, answer, sizeof answer) != answer)
         return "child failed";
-    answer[n] = '\0';
     char *space = strchr(answer, ' ');
     if (space == NULL)
         return "child failed";
