@@ -148,6 +148,63 @@ START_TEST(test_full_empty_and_wrap_around)
 }
 END_TEST
 
+static struct ring *copy_probe_ring;   /* the consumer's view */
+static char *copy_probe_src;           /* the page the producer copies from */
+static size_t copy_probe_len;
+static volatile sig_atomic_t copy_probe_faults, copy_probe_seen;
+
+/* The producer's first read of the message faults (its page is PROT_NONE):
+ * at that moment, before a byte is copied, can the consumer see a message? */
+static void copy_probe(int sig)
+{
+    (void)sig;
+    copy_probe_faults++;
+    copy_probe_seen = ring_try_peek(copy_probe_ring) != NULL;
+    if (mprotect(copy_probe_src, copy_probe_len, PROT_READ) == -1)
+        _exit(3);
+}
+
+// is a message published only after it is copied into its slot?
+START_TEST(test_a_message_is_published_after_it_is_copied)
+{
+    struct ring p, c;
+    struct patterns pat;
+    const size_t size = 64;
+    patterns_make(&pat, size, 0);
+    void *mem = ring_in_memory(size, &p, &c);
+    // the message on a page of its own, unreadable until the copy starts
+    copy_probe_len = (size_t)sysconf(_SC_PAGESIZE);
+    copy_probe_src = mmap(NULL, copy_probe_len, PROT_READ | PROT_WRITE,
+                          MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    ck_assert_ptr_ne(copy_probe_src, MAP_FAILED);
+    memcpy(copy_probe_src, message(&pat, 0), size);
+    ck_assert_int_eq(mprotect(copy_probe_src, copy_probe_len, PROT_NONE), 0);
+    copy_probe_ring = &c;
+    copy_probe_faults = copy_probe_seen = 0;
+    struct sigaction sa, old_segv, old_bus;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = copy_probe;
+    sigemptyset(&sa.sa_mask);
+    ck_assert_int_eq(sigaction(SIGSEGV, &sa, &old_segv), 0);
+    ck_assert_int_eq(sigaction(SIGBUS, &sa, &old_bus), 0);
+    int sent = ring_send(&p, copy_probe_src, size);
+    sigaction(SIGSEGV, &old_segv, NULL);
+    sigaction(SIGBUS, &old_bus, NULL);
+    ck_assert_int_eq(sent, 0);
+    ck_assert_msg(copy_probe_faults == 1, "ring_send read the message %d times from a fresh page",
+                  (int)copy_probe_faults);
+    ck_assert_msg(!copy_probe_seen, "the message was published (the consumer could read its "
+                  "slot) before it was copied into the slot");
+    // and once sent, it arrives whole
+    uint64_t buf[64 / 8], sum;
+    ck_assert_int_eq(ring_recv(&c, buf, size, &sum), 0);
+    ck_assert_int_eq(msg_check(&pat, buf, sum, 0), MSG_OK);
+    ck_assert_int_eq(munmap(copy_probe_src, copy_probe_len), 0);
+    free(mem);
+    patterns_free(&pat, 0);
+}
+END_TEST
+
 static int always_gone(void) { return 1; }
 
 // does a consumer waiting on an empty ring notice that the producer died?
@@ -275,6 +332,7 @@ Suite *lab_suite(void)
     tcase_add_test(tc, test_a_corrupted_message_is_caught);
     tcase_add_test(tc, test_a_stale_message_is_caught);
     tcase_add_test(tc, test_full_empty_and_wrap_around);
+    tcase_add_test(tc, test_a_message_is_published_after_it_is_copied);
     tcase_add_test(tc, test_a_dead_peer_is_noticed);
     tc = lab_tcase(s, "two-processes", 60);
     tcase_add_checked_fixture(tc, ring_is_written, NULL);
