@@ -216,7 +216,9 @@ START_TEST(test_a_dead_peer_is_noticed)
     errno = 0;
     // no message will come: ring_peek gives up with EPIPE instead of hanging
     ck_assert_ptr_null(ring_peek(&c));
-    ck_assert_int_eq(errno, EPIPE);
+    int err = errno;
+    ck_assert_msg(err == EPIPE, "the producer is gone: ring_peek gave errno %d (%s), not EPIPE",
+                  err, strerror(err));
     free(mem);
 }
 END_TEST
