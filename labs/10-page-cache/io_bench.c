@@ -47,6 +47,7 @@
 
 #define MAX_REPS 31
 #define BUF_BYTES (256 * 1024)
+#define MAX_MIB (4 * 1024)  /* the largest test file: 4 GiB */
 
 static long page;
 static size_t file_len;
@@ -243,7 +244,7 @@ int main(int argc, char *argv[])
     const char *file = lab_operand("NEWFILE");
     const char *mib_arg = lab_next_operand();
     lab_end_operands();
-    long mib = mib_arg ? parse_long(mib_arg, 1, 4096, "MIB") : 64;
+    long mib = mib_arg ? parse_long(mib_arg, 1, MAX_MIB, "MIB") : 64;
     page = page_size();
     file_len = (size_t)mib << 20;
     npages = (long)(file_len / (size_t)page);

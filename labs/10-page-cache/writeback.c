@@ -56,6 +56,7 @@ struct cachestat {
 #define TMPFS_MAGIC_NUMBER 0x01021994L
 #define RAMFS_MAGIC_NUMBER 0x858458f6L
 #define DEMO_LIMIT_S 120
+#define MAX_PAGES (4 * 1024)  /* the most pages the experiment dirties */
 
 static long page, npages;
 static int fd = -1;
@@ -117,7 +118,7 @@ int main(int argc, char *argv[])
     const char *file = lab_operand("NEWFILE");
     const char *pages_arg = lab_next_operand();
     lab_end_operands();
-    npages = pages_arg ? parse_long(pages_arg, 1, 4096, "PAGES") : 16;
+    npages = pages_arg ? parse_long(pages_arg, 1, MAX_PAGES, "PAGES") : 16;
     page = page_size();
     size_t len = (size_t)(npages * page);
 

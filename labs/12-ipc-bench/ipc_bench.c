@@ -1,5 +1,6 @@
 /* ipc_bench.c: how fast is shared memory really, against pipes, sockets and
- * message queues?
+ * message queues? (The benchmark harness: longer than 600 lines, for the
+ * reason given below; the lab's own part, the ring, is ring.h.)
  *
  * Usage: ipc_bench [--smoke|--quick|--full] [--reps N] [--same-cpu]
  *                  [--no-latency] [--only SERIES,...] [--out DIR] [--dir DIR]

@@ -209,6 +209,7 @@ static void proc_io(pid_t pid, unsigned long long *rchar, unsigned long long *wc
 }
 
 /* A queue's largest message: its tunable, at most 8 KiB (the default). */
+#define QUEUE_MSG_MAX (8 * 1024)
 static long queue_limit(const char *tunable)
 {
     long v = 0;
@@ -218,7 +219,7 @@ static long queue_limit(const char *tunable)
             v = 0;
         fclose(f);
     }
-    return v > 0 && v < 8192 ? v : 8192;
+    return v > 0 && v < QUEUE_MSG_MAX ? v : QUEUE_MSG_MAX;
 }
 
 static void make_channel(enum path p, struct channel *ch)
@@ -388,7 +389,7 @@ int main(int argc, char *argv[])
         if (strcmp(opt, "--path") == 0)
             paths = lab_optarg;
         else if (strcmp(opt, "--size") == 0)
-            mib = parse_long(lab_optarg, 1, 4096, "--size");
+            mib = parse_long(lab_optarg, 1, 4 * 1024, "--size");
         else if (strcmp(opt, "--dir") == 0)
             dir = lab_optarg;
     }
