@@ -68,6 +68,18 @@ static long page;
 static int verbose;
 static int failures;
 
+/* A probe run in a child: a pipe for its one-line answer, then fork.
+ * Returns fork()'s value; pfd[1] is the child's end, pfd[0] the parent's. */
+static pid_t start_child(int pfd[2])
+{
+    if (pipe(pfd) == -1)
+        die("pipe");
+    pid_t pid = fork();
+    if (pid == -1)
+        die("fork");
+    return pid;
+}
+
 /* The parent's side of a probe run in a child: read the child's one-line
  * answer from fd into buf (NUL-terminated) and reap the child. "child
  * failed" unless the child answered and exited 0. */
@@ -144,11 +156,7 @@ static const char *fault_text(char *buf, size_t size)
 static const char *memlock_over_limit(void)
 {
     int pfd[2];
-    if (pipe(pfd) == -1)
-        die("pipe");
-    pid_t pid = fork();
-    if (pid == -1)
-        die("fork");
+    pid_t pid = start_child(pfd);
     if (pid == 0) {
         struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
         struct __user_cap_data_struct caps[2];
@@ -201,11 +209,7 @@ static long proc_number(const char *file)
 static const char *map_count_limit(long *made)
 {
     int pfd[2];
-    if (pipe(pfd) == -1)
-        die("pipe");
-    pid_t pid = fork();
-    if (pid == -1)
-        die("fork");
+    pid_t pid = start_child(pfd);
     if (pid == 0) {
         long n = 0;
         int err = 0;
