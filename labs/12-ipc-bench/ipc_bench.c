@@ -968,7 +968,6 @@ static double memcpy_mbps(size_t len, int reps)
     return best;
 }
 
-/* Two processes copying at once, one per CPU: each one's bandwidth. */
 /* ---- what is measured ------------------------------------------------------------- */
 
 /* Every row has a name: a script reads the series by name, never by place. */
