@@ -17,6 +17,28 @@
 
 /* A ring for messages of size bytes in malloc'd memory, with a producer
  * view p and a consumer view c; the memory is returned (free it). */
+/* A ring of SIZE-byte messages in this process's memory, seen by its
+   producer p and consumer c, and the message patterns for SIZE. */
+struct fixture {
+    struct ring p, c;
+    struct patterns pat;
+    void *mem;
+};
+
+static void *ring_in_memory(size_t size, struct ring *p, struct ring *c);
+
+static void fixture_open(struct fixture *f, size_t size)
+{
+    patterns_make(&f->pat, size, 0);
+    f->mem = ring_in_memory(size, &f->p, &f->c);
+}
+
+static void fixture_close(struct fixture *f)
+{
+    free(f->mem);
+    patterns_free(&f->pat, 0);
+}
+
 static void *ring_in_memory(size_t size, struct ring *p, struct ring *c)
 {
     uint32_t n, s;
@@ -34,25 +56,24 @@ static void *ring_in_memory(size_t size, struct ring *p, struct ring *c)
 static enum msg_verdict through_ring(size_t size, uint64_t seq, size_t flip_byte,
                                      unsigned char flip_mask)
 {
-    struct ring p, c;
-    struct patterns pat;
-    patterns_make(&pat, size, 0);
-    void *mem = ring_in_memory(size, &p, &c);
-    p.local = c.local = p.cached = c.cached = (uint32_t)seq;
-    atomic_store(&p.ctl->tail, (uint32_t)seq);
-    atomic_store(&p.ctl->head, (uint32_t)seq);
-    ck_assert_int_eq(ring_send(&p, message(&pat, seq), size), 0);
+    struct fixture f;
+    fixture_open(&f, size);
+    struct ring *p = &f.p, *c = &f.c;
+    struct patterns *pat = &f.pat;
+    p->local = c->local = p->cached = c->cached = (uint32_t)seq;
+    atomic_store(&p->ctl->tail, (uint32_t)seq);
+    atomic_store(&p->ctl->head, (uint32_t)seq);
+    ck_assert_int_eq(ring_send(p, message(pat, seq), size), 0);
     // the message sits in the slot the consumer will read next
-    unsigned char *slot = (unsigned char *)ring_try_peek(&c);
+    unsigned char *slot = (unsigned char *)ring_try_peek(c);
     ck_assert_ptr_nonnull(slot);
     slot[flip_byte] ^= flip_mask;
     uint64_t *buf = malloc(size), sum;
     ck_assert_ptr_nonnull(buf);
-    ck_assert_int_eq(ring_recv(&c, buf, size, &sum), 0);
-    enum msg_verdict v = msg_check(&pat, buf, sum, seq);
+    ck_assert_int_eq(ring_recv(c, buf, size, &sum), 0);
+    enum msg_verdict v = msg_check(pat, buf, sum, seq);
     free(buf);
-    free(mem);
-    patterns_free(&pat, 0);
+    fixture_close(&f);
     return v;
 }
 
@@ -85,66 +106,64 @@ END_TEST
 // is a stale or repeated message (the right bytes, the wrong turn) caught?
 START_TEST(test_a_stale_message_is_caught)
 {
-    struct ring p, c;
-    struct patterns pat;
     const size_t size = 256;
-    patterns_make(&pat, size, 0);
-    void *mem = ring_in_memory(size, &p, &c);
+    struct fixture f;
+    fixture_open(&f, size);
+    struct ring *p = &f.p, *c = &f.c;
+    struct patterns *pat = &f.pat;
     uint64_t buf[256 / 8], sum;
     // message 0, then message 0 again where message 1 is due
-    ck_assert_int_eq(ring_send(&p, message(&pat, 0), size), 0);
-    ck_assert_int_eq(ring_send(&p, message(&pat, 0), size), 0);
-    ck_assert_int_eq(ring_recv(&c, buf, size, &sum), 0);
-    ck_assert_int_eq(msg_check(&pat, buf, sum, 0), MSG_OK);
-    ck_assert_int_eq(ring_recv(&c, buf, size, &sum), 0);
-    ck_assert_int_eq(msg_check(&pat, buf, sum, 1), MSG_BAD_SEQ);
+    ck_assert_int_eq(ring_send(p, message(pat, 0), size), 0);
+    ck_assert_int_eq(ring_send(p, message(pat, 0), size), 0);
+    ck_assert_int_eq(ring_recv(c, buf, size, &sum), 0);
+    ck_assert_int_eq(msg_check(pat, buf, sum, 0), MSG_OK);
+    ck_assert_int_eq(ring_recv(c, buf, size, &sum), 0);
+    ck_assert_int_eq(msg_check(pat, buf, sum, 1), MSG_BAD_SEQ);
     // a message whose header was renumbered but whose payload is another's
-    uint64_t *m = (uint64_t *)message(&pat, 2);
+    uint64_t *m = (uint64_t *)message(pat, 2);
     m[0] = 3;
-    m[1] = pat.sum[2] + 3 * GOLDEN;
-    ck_assert_int_eq(ring_send(&p, m, size), 0);
-    ck_assert_int_eq(ring_recv(&c, buf, size, &sum), 0);
-    ck_assert_int_eq(msg_check(&pat, buf, sum, 3), MSG_BAD_SUM);
-    free(mem);
-    patterns_free(&pat, 0);
+    m[1] = pat->sum[2] + 3 * GOLDEN;
+    ck_assert_int_eq(ring_send(p, m, size), 0);
+    ck_assert_int_eq(ring_recv(c, buf, size, &sum), 0);
+    ck_assert_int_eq(msg_check(pat, buf, sum, 3), MSG_BAD_SUM);
+    fixture_close(&f);
 }
 END_TEST
 
 // does the ring hold exactly nslots messages, in order, across wrap-around?
 START_TEST(test_full_empty_and_wrap_around)
 {
-    struct ring p, c;
-    struct patterns pat;
     const size_t size = 64;
-    patterns_make(&pat, size, 0);
-    void *mem = ring_in_memory(size, &p, &c);
-    uint32_t n = p.ctl->nslots;
+    struct fixture f;
+    fixture_open(&f, size);
+    struct ring *p = &f.p, *c = &f.c;
+    struct patterns *pat = &f.pat;
+    uint32_t n = p->ctl->nslots;
     uint64_t buf[64 / 8], sum, sent = 0, got = 0;
     // an empty ring has nothing to read
-    ck_assert_ptr_null(ring_try_peek(&c));
+    ck_assert_ptr_null(ring_try_peek(c));
     // it takes exactly nslots messages, then is full
     for (uint32_t i = 0; i < n; i++) {
-        ck_assert_msg(ring_try_reserve(&p) != NULL, "full after %u of %u", i, n);
-        ck_assert_int_eq(ring_send(&p, message(&pat, sent++), size), 0);
+        ck_assert_msg(ring_try_reserve(p) != NULL, "full after %u of %u", i, n);
+        ck_assert_int_eq(ring_send(p, message(pat, sent++), size), 0);
     }
-    ck_assert_ptr_null(ring_try_reserve(&p));
+    ck_assert_ptr_null(ring_try_reserve(p));
     // one read frees one slot
-    ck_assert_int_eq(ring_recv(&c, buf, size, &sum), 0);
-    ck_assert_int_eq(msg_check(&pat, buf, sum, got++), MSG_OK);
-    ck_assert_ptr_nonnull(ring_try_reserve(&p));
+    ck_assert_int_eq(ring_recv(c, buf, size, &sum), 0);
+    ck_assert_int_eq(msg_check(pat, buf, sum, got++), MSG_OK);
+    ck_assert_ptr_nonnull(ring_try_reserve(p));
     // three more laps, half full, every message in order
     while (sent < 4 * (uint64_t)n) {
-        ck_assert_int_eq(ring_send(&p, message(&pat, sent++), size), 0);
-        ck_assert_int_eq(ring_recv(&c, buf, size, &sum), 0);
-        ck_assert_int_eq(msg_check(&pat, buf, sum, got++), MSG_OK);
+        ck_assert_int_eq(ring_send(p, message(pat, sent++), size), 0);
+        ck_assert_int_eq(ring_recv(c, buf, size, &sum), 0);
+        ck_assert_int_eq(msg_check(pat, buf, sum, got++), MSG_OK);
     }
     while (got < sent) {
-        ck_assert_int_eq(ring_recv(&c, buf, size, &sum), 0);
-        ck_assert_int_eq(msg_check(&pat, buf, sum, got++), MSG_OK);
+        ck_assert_int_eq(ring_recv(c, buf, size, &sum), 0);
+        ck_assert_int_eq(msg_check(pat, buf, sum, got++), MSG_OK);
     }
-    ck_assert_ptr_null(ring_try_peek(&c));
-    free(mem);
-    patterns_free(&pat, 0);
+    ck_assert_ptr_null(ring_try_peek(c));
+    fixture_close(&f);
 }
 END_TEST
 
@@ -167,19 +186,19 @@ static void copy_probe(int sig)
 // is a message published only after it is copied into its slot?
 START_TEST(test_a_message_is_published_after_it_is_copied)
 {
-    struct ring p, c;
-    struct patterns pat;
     const size_t size = 64;
-    patterns_make(&pat, size, 0);
-    void *mem = ring_in_memory(size, &p, &c);
+    struct fixture f;
+    fixture_open(&f, size);
+    struct ring *p = &f.p, *c = &f.c;
+    struct patterns *pat = &f.pat;
     // the message on a page of its own, unreadable until the copy starts
     copy_probe_len = (size_t)sysconf(_SC_PAGESIZE);
     copy_probe_src = mmap(NULL, copy_probe_len, PROT_READ | PROT_WRITE,
                           MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     ck_assert_ptr_ne(copy_probe_src, MAP_FAILED);
-    memcpy(copy_probe_src, message(&pat, 0), size);
+    memcpy(copy_probe_src, message(pat, 0), size);
     ck_assert_int_eq(mprotect(copy_probe_src, copy_probe_len, PROT_NONE), 0);
-    copy_probe_ring = &c;
+    copy_probe_ring = c;
     copy_probe_faults = copy_probe_seen = 0;
     struct sigaction sa, old_segv, old_bus;
     memset(&sa, 0, sizeof sa);
@@ -187,7 +206,7 @@ START_TEST(test_a_message_is_published_after_it_is_copied)
     sigemptyset(&sa.sa_mask);
     ck_assert_int_eq(sigaction(SIGSEGV, &sa, &old_segv), 0);
     ck_assert_int_eq(sigaction(SIGBUS, &sa, &old_bus), 0);
-    int sent = ring_send(&p, copy_probe_src, size);
+    int sent = ring_send(p, copy_probe_src, size);
     sigaction(SIGSEGV, &old_segv, NULL);
     sigaction(SIGBUS, &old_bus, NULL);
     ck_assert_int_eq(sent, 0);
@@ -197,11 +216,10 @@ START_TEST(test_a_message_is_published_after_it_is_copied)
                   "slot) before it was copied into the slot");
     // and once sent, it arrives whole
     uint64_t buf[64 / 8], sum;
-    ck_assert_int_eq(ring_recv(&c, buf, size, &sum), 0);
-    ck_assert_int_eq(msg_check(&pat, buf, sum, 0), MSG_OK);
+    ck_assert_int_eq(ring_recv(c, buf, size, &sum), 0);
+    ck_assert_int_eq(msg_check(pat, buf, sum, 0), MSG_OK);
     ck_assert_int_eq(munmap(copy_probe_src, copy_probe_len), 0);
-    free(mem);
-    patterns_free(&pat, 0);
+    fixture_close(&f);
 }
 END_TEST
 
