@@ -401,16 +401,21 @@ local function regions_of(path)
 end
 
 -- The hand-in programs of the lab (those with solution regions), in the
--- order the handout first names them, the others after in name order.
+-- order the handout first names them, the others after in name order. A
+-- header with regions (lab 12's ring.h) is handed in too; its stubs stop
+-- whichever program includes it.
 local handin_cache = nil
 local function handin_programs()
   if handin_cache then return handin_cache end
   local dir = root_dir .. '/labs/' .. lab
   local progs = {}
-  for _, n in ipairs(list_dir(dir, '^(.*%.c)$')) do
+  for _, n in ipairs(list_dir(dir, '^(.*%.[ch])$')) do
     if not n:match('^test_') then
       local rs = regions_of(dir .. '/' .. n)
-      if #rs > 0 then progs[#progs + 1] = {file = n, name = n:gsub('%.c$', ''), regions = rs} end
+      if #rs > 0 then
+        progs[#progs + 1] = {file = n, name = n:gsub('%.c$', ''), regions = rs,
+                             prog = n:match('%.h$') and 'PROGRAM' or nil}
+      end
     end
   end
   local text = ''
@@ -583,7 +588,7 @@ local function task_section()
       if r.stop then
         item[#item + 1] = pandoc.Para({pandoc.Str('Until'), pandoc.Space(), pandoc.Str('it'),
           pandoc.Space(), pandoc.Str('is'), pandoc.Space(), pandoc.Str('written:'), pandoc.Space(),
-          pandoc.Code(p.name .. ': not implemented yet: ' .. r.stop)})
+          pandoc.Code((p.prog or p.name) .. ': not implemented yet: ' .. r.stop)})
       end
       -- Hints: the manual pages of the calls named, and the written ones.
       local hint_blocks = {}
