@@ -1,7 +1,8 @@
 # copies.gp: one file moved from a reader process to a writer process along
-# each path of ipc_copies: copies per byte counted from outside the program
-# (the kernel's rchar/wchar of both processes, and every call's bytes under
-# strace), and the seconds it took.
+# each path of ipc_copies: the bytes the two processes moved, counted from
+# outside the program (the kernel's rchar/wchar of both processes, and
+# every call's bytes under strace), in MiB and in copies of the file; under
+# each path, the seconds it took.
 #
 # Usage: gnuplot -e "datadir='build/bench'; outdir='build/plots'; fmt='svg'" copies.gp
 #   (the same variables as throughput.gp; reads copies.csv, written by
@@ -10,30 +11,54 @@ if (!exists("datadir")) datadir = "build/bench"
 if (!exists("outdir")) outdir = "build/plots"
 if (!exists("fmt")) fmt = "svg"
 if (!exists("pngterm")) pngterm = "png"
+if (!exists("subtitle")) subtitle = ""
 if (fmt eq "svg") {
-    set terminal svg size 1000,450 dynamic enhanced font "sans,11" background "white"
+    set terminal svg size 1000,560 dynamic noenhanced font "sans,14" background "white"
 } else {
-    eval "set terminal ".pngterm." size 1000,450"
+    eval "set terminal ".pngterm." size 1000,560 noenhanced font 'sans,11' background 'white'"
 }
+# Text sizes: px in SVG; the PNG terminal takes points (11 pt = 14 px here).
+f14 = fmt eq "svg" ? ",14" : ",11"
+f17 = fmt eq "svg" ? ",17" : ",13.4"
 set output outdir."/copies.".fmt
 
 data = datadir."/copies.csv"
 set datafile separator ","
 set datafile missing ""
-set style fill solid 0.8 border -1
-set style data histograms
-set style histogram clustered gap 1
-set yrange [0:*]
-set xtics scale 0 font ",9"
+stats data skip 1 using 2 nooutput
+mib = STATS_max / 1048576.0
+size = mib >= 1 ? sprintf("%.0f MiB", mib) : sprintf("%.0f KiB", mib * 1024)
+stats data skip 1 using (($3 + $4) / 1048576.0) nooutput
+top = STATS_max
+stats data skip 1 using ($6 / 1048576.0) nooutput
+if (STATS_records > 0 && STATS_max > top) top = STATS_max
+top = top * 1.18
+
+set label 3 "One ".size." file moved from a reader process to a writer process, counted from outside the program" \
+    at screen 0.5, screen 0.955 center font f17
+if (subtitle ne "") set label 2 subtitle at screen 0.5, screen 0.905 center font f14
+set style fill solid 0.85 border -1
+set boxwidth 0.36
+set xrange [-0.6:4.6]
+set xtics scale 0 nomirror
 set grid ytics
-set key top left font ",9"
-set multiplot layout 1,2 title "A file moved from one process to another"
-set title "copies per byte, counted from outside"
-set yrange [0:5]
-plot data every ::1 using 5:xtic(1) title "read()/write() bytes (rchar+wchar)" lc rgb "#4477aa", \
-     "" every ::1 using 7 title "every call's bytes (strace)" lc rgb "#ee6677"
-set title "seconds (under strace when it ran)"
-set autoscale y
-set yrange [0:*]
-plot data every ::1 using 8:xtic(1) notitle lc rgb "#228833"
-unset multiplot
+set tmargin 5.5
+set bmargin 6.5
+set lmargin 10
+set rmargin 10
+set ylabel "MiB moved by the two processes"
+set yrange [0:top]
+set y2range [0:top / mib]
+set y2tics 1 nomirror
+set ytics nomirror
+set y2label "copies of the file"
+set key at graph 0.5, graph -0.2 center top horizontal maxcols 2 samplen 2
+# Under each path: the seconds it took (under strace when strace ran).
+path(p, t) = sprintf("%s\n%.2g s", p, t)
+plot data skip 1 using 0:(NaN):xtic(path(strcol(1), $8)) notitle, \
+     "" skip 1 using ($0 - 0.19):(($3 + $4) / 1048576.0) with boxes lc rgb "#4477aa" \
+         title "read()/write() bytes (rchar+wchar of both)", \
+     "" skip 1 using ($0 + 0.19):($6 / 1048576.0) with boxes lc rgb "#ee6677" \
+         title "every call's bytes (strace)", \
+     "" skip 1 using ($0 - 0.19):(($3 + $4) / 1048576.0):(sprintf("%.2f", $5)) with labels offset 0,0.8 notitle, \
+     "" skip 1 using ($0 + 0.19):($6 / 1048576.0):(sprintf("%.2f", $7)) with labels offset 0,0.8 notitle

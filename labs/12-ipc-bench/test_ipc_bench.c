@@ -543,20 +543,32 @@ START_TEST(test_smoke_runs_settle_q1_and_q2)
 }
 END_TEST
 
-// does gnuplot draw every plot from the summary's CSV files without an error?
+/* Every font-size="N" in an SVG is at least min px. */
+static void check_font_sizes(const char *name, const char *svg, double min)
+{
+    int n = 0;
+    for (const char *p = strstr(svg, "font-size=\""); p != NULL; p = strstr(p + 1, "font-size=\"")) {
+        double px = strtod(p + 11, NULL);
+        ck_assert_msg(px >= min, "%s: text at %.1f px (less than %.0f)", name, px, min);
+        n++;
+    }
+    ck_assert_msg(n > 0, "%s: no font-size at all", name);
+}
+
+/* The text of an SVG holds s (gnuplot writes it between tags, as is). */
+#define SVG_HAS(name, svg, s) ck_assert_msg(strstr(svg, s) != NULL, "%s: no \"%s\"", name, s)
+
+// does gnuplot draw every plot, readable (text of 14 px or more, every
+// throughput series its own colour and dash pattern, the run named), from
+// the summary's CSV files, without an error?
 START_TEST(test_gnuplot_renders_the_plots)
 {
     struct lab_result r;
-    char gnuplot[PATH_MAX] = "";
     lab_run(&r, 10, NULL, "/bin/sh", "-c", "command -v gnuplot", NULL);
-    if (r.exited && r.code == 0 && r.out[0] == '/')
-        snprintf(gnuplot, sizeof gnuplot, "%.*s", (int)strcspn(r.out, "\n"), r.out);
+    int have = r.exited && r.code == 0 && r.out[0] == '/';
     lab_result_free(&r);
-    if (gnuplot[0] == '\0')
+    if (!have)
         LAB_SKIP("gnuplot is not installed (scripts/setup plots installs gnuplot-nox)");
-    char root[PATH_MAX], build[PATH_MAX];
-    if (find_root(root, sizeof root, build, sizeof build) == -1)
-        LAB_SKIP("cannot find labs/12-ipc-bench above the test binary");
     lab_run(&r, SMOKE_TIMEOUT, NULL, "ipc_bench", "--smoke", "--reps", "2", "--out", ".",
             "--dir", ".", NULL);
     ck_assert_msg(r.exited && r.code == 0, "ipc_bench failed: %s", r.err);
@@ -565,23 +577,102 @@ START_TEST(test_gnuplot_renders_the_plots)
     lab_result_free(&r);
     SCRIPT(&r, 30, "bench-summary", ".");
     lab_result_free(&r);
+    static const char run[] = "mode\tsmoke\nrepetitions\t2\ndate\t2000-01-01 00:00 UTC\n"
+                              "cpus\t2\nkernel\t6.1-test\ncpu\tTest's CPU @ 1GHz\n"
+                              "caches\tL2 1 MiB per core\n";
+    lab_write_file("run.tsv", run, strlen(run));
+    SCRIPT(&r, 60, "plots", ".", ".");
+    // gnuplot says nothing on stderr: no error, no warning
+    ck_assert_msg(r.err_len == 0, "scripts/plots said: %s", r.err);
+    int png = strstr(r.out, "SVG only") == NULL;
+    lab_result_free(&r);
+
     static const char *const plots[] = {"throughput", "latency", "copies"};
+    char *svg[3];
     for (int i = 0; i < 3; i++) {
-        char gp[PATH_MAX + 64], out[64];
-        snprintf(gp, sizeof gp, "%s/labs/12-ipc-bench/%s.gp", root, plots[i]);
-        lab_run(&r, 30, NULL, gnuplot, "-e", "datadir='.'; outdir='.'; fmt='svg'", gp, NULL);
-        // gnuplot exits 0 and says nothing: no error, no warning
-        ck_assert_msg(r.exited && r.code == 0, "gnuplot %s failed: %s", plots[i], r.err);
-        ck_assert_msg(r.err_len == 0, "gnuplot %s said: %s", plots[i], r.err);
-        lab_result_free(&r);
-        snprintf(out, sizeof out, "%s.svg", plots[i]);
+        char out[64];
         size_t len;
-        char *svg = lab_read_file(out, &len);
-        // the result is a whole SVG document
-        ck_assert_ptr_nonnull(strstr(svg, "<svg"));
-        ck_assert_ptr_nonnull(strstr(svg, "</svg>"));
-        free(svg);
+        snprintf(out, sizeof out, "%s.svg", plots[i]);
+        svg[i] = lab_read_file(out, &len);
+        // a whole SVG document
+        ck_assert_ptr_nonnull(strstr(svg[i], "<svg"));
+        ck_assert_ptr_nonnull(strstr(svg[i], "</svg>"));
+        // no text under 14 px at the plot's natural size (a projector's minimum)
+        check_font_sizes(out, svg[i], 14);
+        // the subtitle names the run and the machine, from run.tsv
+        SVG_HAS(out, svg[i], "smoke run, 2 repetitions, 2000-01-01 00:00 UTC; 2 CPUs, "
+                             "Linux 6.1-test, Test's CPU @ 1GHz");
+        if (png) {
+            snprintf(out, sizeof out, "%s.png", plots[i]);
+            char *p = lab_read_file(out, &len);
+            // and its PNG twin, for the PDFs
+            ck_assert_msg(len > 8 && memcmp(p, "\x89PNG\r\n\x1a\n", 8) == 0, "%s is not a PNG", out);
+            free(p);
+        }
     }
+
+    // throughput: one line per series of the CSV and the memcpy line, each
+    // in a colour and a dash pattern of its own (or solid: memcpy only)
+    struct csv c;
+    csv_load(&c, "throughput-median.csv");
+    int nseries = 0;
+    char prev[128] = "", name[128];
+    for (int i = 0; i < c.nlines; i++)
+        if (strcmp(field(c.line[i], 0, name, sizeof name), prev) != 0) {
+            nseries++;
+            snprintf(prev, sizeof prev, "%s", name);
+            SVG_HAS("throughput.svg", svg[0], name); /* its key entry */
+        }
+    csv_free(&c);
+    char colour[16][48], dash[16][96];
+    int nlines = 0;
+    for (const char *g = strstr(svg[0], "<g id=\"gnuplot_plot_"); g != NULL;
+         g = strstr(g + 1, "<g id=\"gnuplot_plot_")) {
+        const char *p = strstr(g, "<path stroke='rgb(");
+        ck_assert_ptr_nonnull(p);
+        ck_assert_int_lt(nlines, 16);
+        p += 14;
+        snprintf(colour[nlines], sizeof colour[nlines], "%.*s", (int)strcspn(p, "'"), p);
+        const char *end = strchr(p, '>'), *d = strstr(p, "stroke-dasharray='");
+        if (d != NULL && d < end)
+            snprintf(dash[nlines], sizeof dash[nlines], "%.*s", (int)strcspn(d + 18, "'"), d + 18);
+        else
+            snprintf(dash[nlines], sizeof dash[nlines], "solid");
+        for (int k = 0; k < nlines; k++) {
+            ck_assert_msg(strcmp(colour[k], colour[nlines]) != 0, "lines %d and %d: colour %s",
+                          k + 1, nlines + 1, colour[k]);
+            ck_assert_msg(strcmp(dash[k], dash[nlines]) != 0, "lines %d and %d: dashes %s", k + 1,
+                          nlines + 1, dash[k]);
+        }
+        nlines++;
+    }
+    ck_assert_int_eq(nlines, nseries + 1);
+    // sizes in B, KiB and MiB; the memcpy line named and explained
+    SVG_HAS("throughput.svg", svg[0], ">64 B<");
+    SVG_HAS("throughput.svg", svg[0], ">4 KiB<");
+    SVG_HAS("throughput.svg", svg[0], ">1 MiB<");
+    SVG_HAS("throughput.svg", svg[0], "memcpy, one process: ");
+    SVG_HAS("throughput.svg", svg[0], "The thick line: memcpy in one process of a 4 MiB buffer");
+
+    // latency: a bar and a name for every series, and an x-axis label
+    csv_load(&c, "latency-median.csv");
+    for (int i = 0; i < c.nlines; i++)
+        SVG_HAS("latency.svg", svg[1], field(c.line[i], 0, name, sizeof name));
+    csv_free(&c);
+    SVG_HAS("latency.svg", svg[1], "microseconds, one way (log scale)");
+
+    // copies: the file's size, and each path's copies as count-copies measured them
+    SVG_HAS("copies.svg", svg[2], "One 1 MiB file moved");
+    csv_load(&c, "copies.csv");
+    for (int i = 0; i < c.nlines; i++) {
+        char want[32];
+        snprintf(want, sizeof want, ">%.2f<", num(c.line[i], 4));
+        SVG_HAS("copies.svg", svg[2], want);
+        SVG_HAS("copies.svg", svg[2], field(c.line[i], 0, name, sizeof name));
+    }
+    csv_free(&c);
+    for (int i = 0; i < 3; i++)
+        free(svg[i]);
 }
 END_TEST
 
