@@ -15,6 +15,16 @@
  * Check write its TAP to another file there, then copies it to stdout, turning
  * the line of each such test into "ok N - ...: skipped # SKIP reason".
  *
+ * A program a test starts runs as the same user as the suite and may be
+ * hostile: it must not be able to forge the suite's TAP. So the TAP goes out
+ * on a copy of the suite's stdout on a close-on-exec descriptor; the suite's
+ * own descriptor 1 becomes its stderr, so whatever a test or a program
+ * prints lands there; Check's TAP file is a memfd, with no name in the file
+ * system; a started program gets stdin, stdout and stderr and no other
+ * descriptor; and the suite makes itself non-dumpable (the test processes
+ * Check forks inherit that), so that a program of the same uid can neither
+ * ptrace it nor open /proc/PID/fd or /proc/PID/mem of it or of its tests.
+ *
  * Environment (set by scripts/run; all optional when running a test by hand):
  *   LAB_BIN            where the lab programs are (default: the build's bin)
  *   LAB_RUN_ID         a tag unique to this run, part of every IPC name
@@ -41,6 +51,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/capability.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -277,6 +288,10 @@ static void spawnv(struct lab_proc *p, char *const argv[])
         dup2(in[0], STDIN_FILENO);
         dup2(out[1], STDOUT_FILENO);
         dup2(err[1], STDERR_FILENO);
+        /* Nothing else: not Check's descriptors, not the suite's TAP. */
+        if (syscall(SYS_close_range, 3U, ~0U, 0U) == -1)
+            for (int fd = 3; fd < 1024; fd++)
+                close(fd);
         execv(path, argv);
         dprintf(STDERR_FILENO, "testlib: exec %s: %s\n", path, strerror(errno));
         _exit(127);
@@ -732,47 +747,98 @@ static const char *skip_reason(const char *name, char *buf, size_t size)
     return found;
 }
 
-/* Copy Check's TAP to stdout; a passed test that called LAB_SKIP() becomes
- * "ok N - file:tcase:test: skipped # SKIP reason". Check writes
- * "ok N - file:tcase:test: message": the test's name is the third field.
- * (No test is a loop test: a skip is found by the test's name alone.)
- * Returns how many tests were skipped. */
-static int write_tap(const char *tap_path)
+/* Copy Check's TAP to tap, one line a test. Check writes each result as
+ * "ok N - file:tcase:test: message" ("not ok" for a failure) with the
+ * message as it is, and a message that quotes a program's output may hold
+ * newlines, each followed by a line that reads as TAP ("ok 3 - ...:
+ * Passed"). So each record is read as far as its message goes (Check's
+ * results hold the message, from the test process itself) and written on
+ * one line: newlines become " | ", and '#' is escaped as TAP's "\#", so
+ * that a program can add no test and no directive either. A passed test
+ * that called LAB_SKIP() becomes "ok N - file:tcase:test: skipped # SKIP
+ * reason" (no test is a loop test: a skip is found by the test's name, the
+ * third field). Returns how many tests were skipped. */
+static int write_tap(FILE *tap, const char *tap_path, SRunner *sr)
 {
     FILE *f = fopen(tap_path, "r");
     if (f == NULL) {
-        printf("Bail out! no TAP from Check (%s: %s)\n", tap_path, strerror(errno));
+        fprintf(tap, "Bail out! no TAP from Check (%s: %s)\n", tap_path, strerror(errno));
         return 0;
     }
-    int skipped = 0;
-    char line[4096], reason[1400];
-    while (fgets(line, sizeof line, f) != NULL) {
-        line[strcspn(line, "\n")] = '\0';
-        const char *name = NULL, *end = NULL;
-        if (strncmp(line, "ok ", 3) == 0) {
-            /* After " - ": skip the file and tcase fields. */
-            const char *p = strstr(line, " - ");
-            p = p ? strchr(p + 3, ':') : NULL;
-            p = p ? strchr(p + 1, ':') : NULL;
-            if (p) {
-                name = p + 1;
-                end = strchr(name, ':');
-            }
+    /* All of it (no ck_assert here: this is not a test). */
+    size_t len = 0, cap = 8192;
+    char *text = malloc(cap);
+    while (text != NULL) {
+        len += fread(text + len, 1, cap - len - 1, f);
+        if (len < cap - 1)
+            break;
+        char *more = realloc(text, cap *= 2);
+        if (more == NULL)
+            free(text);
+        text = more;
+    }
+    fclose(f);
+    if (text == NULL) {
+        fprintf(tap, "Bail out! out of memory reading Check's TAP\n");
+        return 0;
+    }
+    text[len] = '\0';
+    int n = srunner_ntests_run(sr), skipped = 0;
+    TestResult **results = srunner_results(sr);
+    char *p = text;
+    for (int i = 0; i < n; i++) {
+        const char *msg = tr_msg(results[i]);
+        size_t newlines = 0;
+        for (const char *c = msg ? msg : ""; *c; c++)
+            newlines += *c == '\n';
+        int passed = tr_rtype(results[i]) == CK_PASS;
+        char head[32];
+        snprintf(head, sizeof head, "%s %d - ", passed ? "ok" : "not ok", i + 1);
+        if (strncmp(p, head, strlen(head)) != 0) {
+            fprintf(tap, "Bail out! Check's TAP does not match its result %d\n", i + 1);
+            break;
         }
+        /* The record: up to the newline that ends its message. */
+        char *rec = p, *end = p;
+        for (size_t k = 0;; k++) {
+            end = strchr(end, '\n');
+            if (end == NULL || k == newlines)
+                break;
+            end++;
+        }
+        if (end == NULL)
+            end = rec + strlen(rec);
+        p = *end ? end + 1 : end;
+        *end = '\0';
+        /* After " - ": skip the file and tcase fields to the test's name. */
+        const char *name = strchr(rec + strlen(head), ':');
+        name = name ? strchr(name + 1, ':') : NULL;
+        const char *name_end = name ? strchr(name + 1, ':') : NULL;
         const char *why = NULL;
-        if (name && end) {
+        char reason[1400];
+        if (passed && name && name_end) {
             char test[256];
-            snprintf(test, sizeof test, "%.*s", (int)(end - name), name);
+            snprintf(test, sizeof test, "%.*s", (int)(name_end - name - 1), name + 1);
             why = skip_reason(test, reason, sizeof reason);
         }
         if (why) {
-            printf("%.*s: skipped # SKIP %s\n", (int)(end - line), line, why);
+            fprintf(tap, "%.*s: skipped # SKIP %s\n", (int)(name_end - rec), rec, why);
             skipped++;
-        } else {
-            printf("%s\n", line);
+            continue;
         }
+        for (const char *c = rec; *c; c++) {
+            if (*c == '\n')
+                fputs(" | ", tap);
+            else if (*c == '#')
+                fputs("\\#", tap);
+            else
+                fputc(*c, tap);
+        }
+        fputc('\n', tap);
     }
-    fclose(f);
+    fprintf(tap, "1..%d\n", n);
+    free(results); /* the array only (Check's manual) */
+    free(text);
     return skipped;
 }
 
@@ -800,6 +866,20 @@ static int sweep_dev_shm(void)
 
 int main(void)
 {
+    /* See the top of this file: no process this suite starts may write its
+     * TAP or read or write its memory. */
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1) {
+        fprintf(stderr, "testlib: prctl PR_SET_DUMPABLE: %s\n", strerror(errno));
+        return 2;
+    }
+    fflush(stdout);
+    int tap_fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 100);
+    FILE *tap = tap_fd == -1 ? NULL : fdopen(tap_fd, "w");
+    if (tap == NULL || dup2(STDERR_FILENO, STDOUT_FILENO) == -1) {
+        fprintf(stderr, "testlib: the TAP descriptor: %s\n", strerror(errno));
+        return 2;
+    }
+
     const char *run = getenv("LAB_RUN_ID");
     if (run && *run)
         snprintf(prefix, sizeof prefix, "labtest-%s", run);
@@ -825,10 +905,16 @@ int main(void)
     }
 
     /* Check's TAP goes to a file of ours (the environment variable would
-     * take precedence); stdout gets it with the skips marked. */
+     * take precedence); the TAP descriptor gets it with the skips marked.
+     * The file is a memfd, which no other process can name (Check opens
+     * it through /proc/self/fd); a file in the root where there is none. */
     char tap_path[3100];
     snprintf(skip_file, sizeof skip_file, "%s/skips", root_dir);
-    snprintf(tap_path, sizeof tap_path, "%s/check.tap", root_dir);
+    int tap_mem = memfd_create("check-tap", MFD_CLOEXEC);
+    if (tap_mem != -1)
+        snprintf(tap_path, sizeof tap_path, "/proc/self/fd/%d", tap_mem);
+    else
+        snprintf(tap_path, sizeof tap_path, "%s/check.tap", root_dir);
     unsetenv("CK_TAP_LOG_FILE_NAME");
     fflush(stdout);  /* nothing buffered for the test children to repeat */
     SRunner *sr = srunner_create(lab_suite());
@@ -836,11 +922,11 @@ int main(void)
     srunner_run_all(sr, CK_SILENT);
     int failed = srunner_ntests_failed(sr);
     int ntests = srunner_ntests_run(sr);
+    int skipped = write_tap(tap, tap_path, sr);
     srunner_free(sr);
-    int skipped = write_tap(tap_path);
-    printf("# %d tests: %d passed, %d failed, %d skipped\n", ntests,
-           ntests - failed - skipped, failed, skipped);
-    fflush(stdout);
+    fprintf(tap, "# %d tests: %d passed, %d failed, %d skipped\n", ntests,
+            ntests - failed - skipped, failed, skipped);
+    fclose(tap);
 
     /* Test directories go with the root: a test that ends by a signal on
      * purpose (tcase_add_test_raise_signal) cannot remove its own. */
