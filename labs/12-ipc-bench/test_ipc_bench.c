@@ -13,6 +13,12 @@
  * a size is decided only when the interval clears the threshold), Q1's
  * copies by scripts/count-copies; Q4 by the queue test. The rule itself is
  * tested on made-up figures (test_verdict_rule_decides_only_clear_sizes).
+ *
+ * Why this file is longer than 600 lines: it tests the harness, not the
+ * part a student writes (that is test_ring.c, about 350 lines), and each
+ * group reads a different CSV or script output (throughput, latency, skips,
+ * copies, verdicts, plots); splitting it would copy the CSV reader and the
+ * script runner into every part.
  * scripts/report takes Q1 and Q2 from a full `make bench` instead, when one
  * has run.
  */
