@@ -955,12 +955,24 @@ int lab_run_traced(struct lab_result *r, char **trace, double timeout_s,
     if (strace == NULL)
         return 0;
     char path[4096], set[256], log[] = "strace.log";
-    resolve(path, sizeof path, prog);
+    /* Under scripts/valgrind the programs in LAB_BIN are valgrind wrappers,
+     * whose calls are valgrind's: LAB_TRACE_BIN names the plain programs. */
+    const char *plain = getenv("LAB_TRACE_BIN");
+    if (plain != NULL && *plain && strchr(prog, '/') == NULL)
+        snprintf(path, sizeof path, "%s/%s", plain, prog);
+    else
+        resolve(path, sizeof path, prog);
     snprintf(set, sizeof set, "trace=%s", calls);
+    /* LeakSanitizer cannot run under ptrace: in a sanitizer build
+     * (SANITIZE=address) the traced program runs without it. */
+    char asan[512];
+    const char *cur = getenv("ASAN_OPTIONS");
+    snprintf(asan, sizeof asan, "ASAN_OPTIONS=%s%sdetect_leaks=0", cur ? cur : "",
+             cur && *cur ? ":" : "");
     char *argv[MAX_ARGS];
     int n = 0;
     const char *head[] = {strace, "-f", "-qq", "-e", "signal=none", "-e", set,
-                          "-o", log, "--", path};
+                          "-E", asan, "-o", log, "--", path};
     for (size_t i = 0; i < sizeof head / sizeof head[0]; i++)
         argv[n++] = (char *)head[i];
     va_list ap;
