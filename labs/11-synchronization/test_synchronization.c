@@ -6,14 +6,16 @@
  * whose holder dies returns EOWNERDEAD to the next locker, which recovers
  * with pthread_mutex_consistent (and without it the mutex becomes
  * ENOTRECOVERABLE); two unrelated processes copy a file byte-exactly through
- * a shared ring guarded by two semaphores, clean up their object, and notice
- * a dead peer instead of hanging; bad input gets one line on stderr.
+ * a shared ring guarded by two semaphores (the producer waiting while every
+ * slot is full), clean up their object, and notice a dead peer instead of
+ * hanging; bad input gets one line on stderr.
  */
 #define _GNU_SOURCE
 #include "testlib.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -22,7 +24,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -429,6 +433,91 @@ START_TEST(test_producer_notices_dead_consumer)
 }
 END_TEST
 
+/* Is process pid asleep in a futex wait (sem_wait, sem_timedwait)? From
+ * /proc/PID/syscall ("NR ARG1 ARG2 ...", the futex op being ARG2); where
+ * that cannot be read, from its state in /proc/PID/stat (S: asleep). */
+static int in_futex_wait(pid_t pid)
+{
+    char path[64], buf[256];
+    snprintf(path, sizeof path, "/proc/%d/syscall", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (f != NULL) {
+        long nr = -1;
+        unsigned long uaddr = 0, op = 0;
+        int n = fscanf(f, "%ld %lx %lx", &nr, &uaddr, &op);
+        fclose(f);
+        if (n >= 1) {
+            /* FUTEX_WAIT (0) or FUTEX_WAIT_BITSET (9), private/clock bits off */
+            return n == 3 && nr == SYS_futex && ((op & 127) == 0 || (op & 127) == 9);
+        }
+    }
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    f = fopen(path, "r");
+    if (f == NULL)
+        return 0;
+    char *got = fgets(buf, sizeof buf, f);
+    fclose(f);
+    const char *paren = got ? strrchr(buf, ')') : NULL;
+    return paren != NULL && paren[1] == ' ' && paren[2] == 'S';
+}
+
+// does the producer wait for a free slot when every slot is full, instead
+// of writing over slots the consumer has not read yet?
+START_TEST(test_producer_waits_for_a_free_slot)
+{
+    char name[128];
+    lab_unique_name(name, sizeof name, "ring");
+    ck_assert_int_eq(mkfifo("fifo", 0600), 0);
+    struct lab_proc cons, prod;
+    lab_spawn(&cons, "sem_consumer", "-s", "1000", "-k", "2", name, "out.bin", NULL);
+    const char *l = lab_read_line(&cons, 10);
+    ck_assert_msg(l && strncmp(l, "ready: ", 7) == 0, "first line: %s", l ? l : "");
+    /* The consumer is stopped (and seen stopped) before the producer
+     * starts: it takes no slot, so both slots fill and stay full. */
+    ck_assert_int_eq(kill(cons.pid, SIGSTOP), 0);
+    int st;
+    ck_assert_int_eq(waitpid(cons.pid, &st, WUNTRACED), cons.pid);
+    ck_assert(WIFSTOPPED(st));
+    lab_spawn(&prod, "sem_producer", name, "fifo", NULL);
+    int w = open("fifo", O_WRONLY);  /* once the producer opens it */
+    ck_assert_int_ne(w, -1);
+    /* Three slots of input: a producer that waits reads two (1000 bytes
+     * each, one per free slot) and then sleeps on the empty semaphore. */
+    char chunk[3000];
+    memset(chunk, 'x', sizeof chunk);
+    ck_assert_int_eq(write(w, chunk, sizeof chunk), (ssize_t)sizeof chunk);
+    int left = -1, waiting = 0, ended = 0;
+    for (int i = 0; i < 10000 && !waiting && !ended; i++) {
+        ck_assert_int_eq(ioctl(w, FIONREAD, &left), 0);
+        struct pollfd pf = {prod.pidfd, POLLIN, 0};
+        ended = prod.pidfd != -1 && poll(&pf, 1, 0) == 1;
+        if (left == 0 || ended)
+            break;
+        waiting = left == 1000 && in_futex_wait(prod.pid);
+        if (!waiting)
+            nanosleep(&(struct timespec){0, 1000000}, NULL);  /* polls a state */
+    }
+    ck_assert_int_eq(kill(prod.pid, SIGKILL), 0);
+    ck_assert_int_eq(kill(cons.pid, SIGKILL), 0);
+    close(w);
+    struct lab_result pr, cr;
+    lab_finish(&prod, &pr, 10);
+    lab_finish(&cons, &cr, 10);
+    ck_assert(shm_unlink(name) == 0 || errno == ENOENT);  /* the consumer's */
+    // the producer read the third slot's bytes only if it did not wait
+    ck_assert_msg(left != 0 && !ended,
+                  "with both slots full and the consumer stopped, sem_producer "
+                  "read all 3000 bytes of its input (%s): it must wait on the "
+                  "empty semaphore until the consumer frees a slot",
+                  ended ? "and ended" : "into a third slot");
+    // and it sleeps on the empty semaphore, with the third slot unread
+    ck_assert_msg(waiting, "sem_producer never waited with 1000 bytes unread "
+                  "(%d bytes left in its input)", left);
+    lab_result_free(&pr);
+    lab_result_free(&cr);
+}
+END_TEST
+
 // does sem_consumer refuse bad input, and never take over another's object?
 START_TEST(test_consumer_bad_input)
 {
@@ -499,6 +588,7 @@ Suite *lab_suite(void)
     tcase_add_test(tc, test_transfer_through_tiny_ring);
     tcase_add_test(tc, test_consumer_notices_dead_producer);
     tcase_add_test(tc, test_producer_notices_dead_consumer);
+    tcase_add_test(tc, test_producer_waits_for_a_free_slot);
     tcase_add_test(tc, test_consumer_bad_input);
     tcase_add_test(tc, test_producer_bad_input);
     return s;
