@@ -486,16 +486,18 @@ START_TEST(test_producer_waits_for_a_free_slot)
     char chunk[3000];
     memset(chunk, 'x', sizeof chunk);
     ck_assert_int_eq(write(w, chunk, sizeof chunk), (ssize_t)sizeof chunk);
+    /* Until the input is all read, or the producer sleeps with a slot's
+     * worth unread, waiting up to 1 ms at a time for the producer to end
+     * (its pidfd becomes readable: it must not end); at most 10 s. */
     int left = -1, waiting = 0, ended = 0;
     for (int i = 0; i < 10000 && !waiting && !ended; i++) {
         ck_assert_int_eq(ioctl(w, FIONREAD, &left), 0);
-        struct pollfd pf = {prod.pidfd, POLLIN, 0};
-        ended = prod.pidfd != -1 && poll(&pf, 1, 0) == 1;
-        if (left == 0 || ended)
+        if (left == 0)
             break;
         waiting = left == 1000 && in_futex_wait(prod.pid);
+        struct pollfd pf = {prod.pidfd, POLLIN, 0};
         if (!waiting)
-            nanosleep(&(struct timespec){0, 1000000}, NULL);  /* polls a state */
+            ended = poll(&pf, 1, 1) == 1;
     }
     ck_assert_int_eq(kill(prod.pid, SIGKILL), 0);
     ck_assert_int_eq(kill(cons.pid, SIGKILL), 0);
